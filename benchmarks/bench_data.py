@@ -46,7 +46,7 @@ def main():
     dls = audio_dataloaders(items, a.sr, a.window, a.hop, bs=64, seed=0, store=store)
     n_train, n_valid = len(dls.train.dataset), len(dls.valid.dataset)
     _, t = timed(lambda: [b for b in dls.train])
-    rows.append((f'train epoch, 1 random window/clip', n_train, t))
+    rows.append(('train epoch, 1 random window/clip', n_train, t))
     _, t = timed(lambda: [b for b in dls.valid])
     rows.append((f'valid epoch, all {n_valid} windows', len(dls.valid.dataset.items), t))
 

@@ -6,7 +6,7 @@ ln(mel + 1e-6)) of the same ESC-50 clips (decoded and resampled once, outside th
 
     python benchmarks/bench_features.py [--clips 64] [--repeats 3] [--threads 1]
 """
-import argparse, dataclasses, time
+import argparse, time
 import numpy as np
 import torch
 import librosa

@@ -10,7 +10,6 @@ depend on training). The audio is one Speech Commands test clip when the shared 
 `--bits 4` or `--bits 2` quantizes weights and activations to that width; sub-byte weights are stored packed.
 """
 import argparse, tempfile
-from pathlib import Path
 import numpy as np
 import torch
 from tinyaudio.core import data_root, seed_everything

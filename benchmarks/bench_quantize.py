@@ -8,7 +8,7 @@ the rest train), 8 kHz, each clip padded/trimmed to one 1 s window (FSDD clips a
 (8, 6, 4, 3, 2 bits for weights and activations, and a mixed one: 8-bit first and last layers, 4-bit weights /
 6-bit activations elsewhere) it is converted with `quantize_model` (BatchNorm folded, power-of-two scales,
 per-channel weights), calibrated and fine-tuned with QAT. Prints test accuracy of the float model, of each Brevitas
-model, and of its `IntModel` run by the pure-integer reference, plus the int8/intN weight bytes.
+model, and of its `IntModel` run by the pure-integer reference, plus the weight bytes as the C export packs them.
 """
 import argparse, time, warnings
 import numpy as np
@@ -39,17 +39,13 @@ def accuracy_of(model, x, y):
     with torch.no_grad(): return float((model.eval()(x).argmax(1) == y).float().mean())
 
 
-def weight_bytes(intmodel):
-    return int(sum(np.ceil(l.weight.size * l.w_bits / 8) for l in intmodel.layers if l.weight is not None))
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--model', default='ds_cnn'); ap.add_argument('--width', type=float, default=0.5)
     ap.add_argument('--epochs', type=int, default=15); ap.add_argument('--qat-epochs', type=int, default=2)
     ap.add_argument('--lr', type=float, default=1e-2); ap.add_argument('--bs', type=int, default=64)
     ap.add_argument('--threads', type=int, default=1); ap.add_argument('--seed', type=int, default=0)
-    ap.add_argument('--configs', default='8,6,4,3,2,mixed')
+    ap.add_argument('--configs', default='8,6,4,3,2,mixed-w4a6')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     from fastai.learner import Learner
@@ -59,8 +55,8 @@ def main():
     from tinyaudio.core import seed_everything
     from tinyaudio.features import FrontendConfig
     from tinyaudio.models import MODELS
-    from tinyaudio.quantize import (QuantSpec, quantize_learner, to_intmodel, int_reference, quantize_input,
-                                    tensor_dataloaders, flat_layers)
+    from tinyaudio.quantize import (quantize_learner, to_intmodel, int_reference, quantize_input,
+                                    tensor_dataloaders, parse_bits, packed_weight_bytes)
     cfg = FrontendConfig(sample_rate=8000, n_fft=256, win_length=240, hop_length=160, n_mels=40, f_min=20.0)
     t0 = time.time()
     (xt, yt), (xv, yv), vocab = fsdd_features(cfg)
@@ -76,11 +72,9 @@ def main():
     n_params = sum(p.numel() for p in learn.model.parameters())
     print(f'{args.model} width {args.width}: {n_params} params, float test accuracy {float_acc:.3f} '
           f'({args.epochs} epochs, {time.time()-t0:.0f}s)', flush=True)
-    weighted = [n for n, l in flat_layers(learn.model) if isinstance(l, (nn.Conv2d, nn.Linear))]
-    mixed = {'default': QuantSpec(4, 6), weighted[0]: QuantSpec(8, 8), weighted[-1]: QuantSpec(8, 8)}
     print('config | QAT acc | int ref acc | int==brevitas argmax | weight bytes | QAT time', flush=True)
     for name in args.configs.split(','):
-        bits = mixed if name == 'mixed' else int(name)
+        bits = parse_bits(name, learn.model)
         seed_everything(args.seed)
         t0 = time.time()
         qlearn = quantize_learner(learn, bits=bits, po2=True, per_channel=True)
@@ -91,7 +85,7 @@ def main():
         pred = int_reference(im, quantize_input(im, xv)).argmax(1)
         with torch.no_grad(): pred_q = qlearn.model.eval()(xv).argmax(1).numpy()
         print(f'{name:>6} | {q_acc:.3f} | {float((pred == yv.numpy()).mean()):.3f} | {float((pred == pred_q).mean()):.3f} '
-              f'| {weight_bytes(im)} | {time.time()-t0:.0f}s', flush=True)
+              f'| {packed_weight_bytes(im)} | {time.time()-t0:.0f}s', flush=True)
 
 
 if __name__ == '__main__':

@@ -15,8 +15,8 @@ from .recipes import RECIPES, Recipe, read_dataset, recipe_for, recipe_dataloade
 
 # %% auto #0
 __all__ = ['RUNTIME_PREFIX', 'read_run', 'update_run', 'run_recipe', 'run_dataloaders', 'model_summary', 'train_float',
-           'quantize_trained', 'load_float', 'load_quantized', 'validation_windows', 'export_run', 'exported_footprint',
-           'mcu_measure', 'demo', 'format_report', 'build_parser', 'run_command', 'main']
+           'model_bits', 'quantize_trained', 'load_float', 'load_quantized', 'validation_windows', 'export_run',
+           'exported_footprint', 'mcu_measure', 'demo', 'format_report', 'build_parser', 'run_command', 'main']
 
 # %% ../nbs/11_cli.ipynb #82571077
 def read_run(out) -> dict:
@@ -72,11 +72,16 @@ def train_float(data:str='synthetic', out='tinyaudio-run', model:str|None=None, 
     return learn, report
 
 # %% ../nbs/11_cli.ipynb #5bf8a90e
+def model_bits(bits, model):
+    "`bits` as `quantize_model` takes them: a name ('6', 'w4a8', 'mixed', 'mixed-w4a6') is resolved for `model`."
+    from tinyaudio.quantize import parse_bits
+    return parse_bits(bits, model) if isinstance(bits, str) else bits
+
 def quantize_trained(learn, out='tinyaudio-run', bits=8, epochs:int=2, lr:float|None=None, quiet:bool=False):
     "QAT fine-tuning of `learn`'s model; saves `out/quant.pth`. Returns `(qlearn, report)`."
     from tinyaudio.quantize import quantize_learner
     from tinyaudio.train import clip_report, make_quiet
-    qlearn = quantize_learner(learn, bits=bits, po2=True)
+    qlearn = quantize_learner(learn, bits=model_bits(bits, learn.model), po2=True)
     if quiet: make_quiet(qlearn)
     if epochs > 0: qlearn.fit_one_cycle(epochs, lr or read_run(out).get('lr', 3e-3)/10)
     torch.save(qlearn.model.state_dict(), Path(out)/'quant.pth.tmp'); (Path(out)/'quant.pth.tmp').replace(Path(out)/'quant.pth')
@@ -97,7 +102,8 @@ def load_quantized(out) -> torch.nn.Module:
     from tinyaudio.quantize import quantize_model
     path = Path(out)/'quant.pth'
     if not path.exists(): raise FileNotFoundError(f"{path}: no quantized model; run `tinyaudio quantize --out {out}` first")
-    qmodel = quantize_model(load_float(out).model, bits=read_run(out)['bits'], po2=True)
+    model = load_float(out).model
+    qmodel = quantize_model(model, bits=model_bits(read_run(out)['bits'], model), po2=True)
     qmodel.load_state_dict(torch.load(path, map_location='cpu', weights_only=True))
     return qmodel.eval()
 
@@ -186,7 +192,7 @@ def format_report(report:dict) -> str:
              f"model: {f['params']:,} parameters, {f['macs_per_window']/1e6:.2f} M MACs per window, "
              f"{f['macs_per_s']/1e6:.2f} M MACs per second of audio, int8 weights {_kb(f['weight_bytes'])}",
              f"training: {f['train_seconds']:.1f} s ({f['seconds_per_epoch']:.1f} s per epoch)",
-             f"clip accuracy: float {f['clip_accuracy']:.3f}, {q['bits']}-bit QAT {q['clip_accuracy']:.3f}",
+             f"clip accuracy: float {f['clip_accuracy']:.3f}, QAT (bits {q['bits']}) {q['clip_accuracy']:.3f}",
              f"QONNX vs Brevitas: max |diff| {e['qonnx_max_abs_diff']:.2e}; FINN-unsupported ops: {e['finn_unsupported'] or 'none'}",
              f"C network == integer reference on {e['windows']} windows: {e['c_network_exact']}; "
              f"C pipeline (audio in) class agreement {e['c_pipeline_class_agreement']:.3f}"]
@@ -208,8 +214,13 @@ def _add_run_args(p, data_default='synthetic'):
     p.add_argument('--quiet', action='store_true', help='no progress bars')
 
 def _bits(text:str):
-    "'8' -> 8; a JSON object -> per-layer bits (mixed precision)."
-    return json.loads(text) if text.strip().startswith('{') else int(text)
+    "'8' -> 8; 'w4a8', 'mixed', 'mixed-w4a6' kept as names; a JSON object -> per-layer bits (mixed precision)."
+    from tinyaudio.quantize import parse_bits, tiny_cnn
+    text = text.strip()
+    if text.startswith('{'): return json.loads(text)
+    if text.isdigit(): return parse_bits(text)
+    parse_bits(text, tiny_cnn())  # rejects a bad name now; the run's own model resolves 'mixed' later
+    return text.lower()
 
 def build_parser() -> argparse.ArgumentParser:
     "The argument parser of the `tinyaudio` command."

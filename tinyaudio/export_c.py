@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import numpy as np
 import torch
 from .core import AudioError
+from .quantize import stored_weight_bits
 
 # %% auto #0
 __all__ = ['STRICT_CFLAGS', 'RUNTIME_FILES', 'STATUS_NAMES', 'FUZZ_PACKAGES', 'FUZZ_CFLAGS', 'csrc_dir', 'runtime_sources',
@@ -309,9 +310,8 @@ def _layer_c(layer, idx:int, prefix:str, in_offset:int, last:bool, pack:bool=Tru
     return ''.join(arrays), desc
 
 def packed_bits(layer) -> int:
-    "Bits per stored weight in flash: 2 or 4 for sub-byte weights, 8 otherwise."
-    b = layer.w_bits or 8
-    return 2 if b <= 2 else 4 if b <= 4 else 8
+    "Bits per stored weight in flash: 2 or 4 for sub-byte weights, 8 otherwise (`quantize.stored_weight_bits`)."
+    return stored_weight_bits(layer.w_bits)
 
 def pack_weights(w, bits:int) -> np.ndarray:
     "Pack signed integers `bits` (2 or 4) per value, two's complement, first value in the low bits of each byte."

@@ -6,9 +6,9 @@ Docs: https://tinyaudio.github.io/tinyaudio/quantize.html.md"""
 
 # %% ../nbs/07_quantize.ipynb #8694ca35
 from __future__ import annotations
-import copy, json, os, warnings
+import copy, json, math, os, re, warnings
 from collections import OrderedDict
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, field, asdict, replace
 from pathlib import Path
 import numpy as np
 import torch
@@ -18,9 +18,10 @@ from .core import AudioError
 
 # %% auto #0
 __all__ = ['ONNX_IR_VERSION', 'INTMODEL_SPEC', 'FINN_QONNX_OPS', 'QuantizeError', 'flat_layers', 'layer_key', 'tiny_cnn',
-           'fold_batchnorm', 'QuantSpec', 'resolve_bits', 'quantize_model', 'atomic_write', 'export_qonnx_model',
-           'load_qonnx', 'run_qonnx', 'IntLayer', 'IntModel', 'requant_factors', 'round_half_even_div', 'to_intmodel',
-           'quantize_input', 'int_reference', 'int_logits_to_float', 'finn_check', 'calibration_batches',
+           'fold_batchnorm', 'QuantSpec', 'resolve_bits', 'weighted_layer_names', 'mixed_precision', 'parse_bits',
+           'quantize_model', 'atomic_write', 'export_qonnx_model', 'load_qonnx', 'run_qonnx', 'IntLayer', 'IntModel',
+           'requant_factors', 'round_half_even_div', 'to_intmodel', 'quantize_input', 'int_reference',
+           'int_logits_to_float', 'stored_weight_bits', 'packed_weight_bytes', 'finn_check', 'calibration_batches',
            'quantize_learner', 'tensor_dataloaders', 'distillation_loss', 'DistillationCallback', 'filter_l1',
            'prune_channels', 'n_params']
 
@@ -99,6 +100,27 @@ def resolve_bits(bits, weighted_names:list[str]) -> tuple[QuantSpec, dict[str, Q
     default = _as_spec(bits.get('default', 8), 'default')
     input_spec = _as_spec(bits['input'], 'input') if 'input' in bits else QuantSpec(8, 8)
     return input_spec, {n: _as_spec(bits.get(n, default), n) for n in weighted_names}
+
+# %% ../nbs/07_quantize.ipynb #adab025b
+def weighted_layer_names(model:nn.Module) -> list[str]:
+    "Names (as in `named_modules`) of the Conv2d and Linear layers of `model`, in order."
+    return [n for n, l in flat_layers(model) if isinstance(l, (nn.Conv2d, nn.Linear))]
+
+def mixed_precision(model:nn.Module, body=QuantSpec(4, 4), ends=QuantSpec(8, 8)) -> dict:
+    "Per-layer `bits` for `quantize_model`: `ends` for the first and last weighted layers, `body` for the others."
+    names = weighted_layer_names(model)
+    return {'default': _as_spec(body, 'body'), names[0]: _as_spec(ends, 'ends'), names[-1]: _as_spec(ends, 'ends')}
+
+_BITS_NAME = re.compile(r'^(?:(?P<n>\d+)|w(?P<w>\d+)a(?P<a>\d+)|mixed(?:-w(?P<mw>\d+)a(?P<ma>\d+))?)$')
+
+def parse_bits(text:str, model:nn.Module|None=None):
+    "'6' -> 6, 'w4a8' -> QuantSpec(4, 8), 'mixed' / 'mixed-w4a6' -> `mixed_precision(model, body)` (4/4 by default)."
+    m = _BITS_NAME.match(str(text).strip().lower())
+    if m is None: raise ValueError(f"bits {text!r}: expected a number ('6'), 'w4a8', 'mixed' or 'mixed-w4a6'")
+    if m['n']: return _as_spec(int(m['n']), 'bits').w_bits
+    if m['w']: return QuantSpec(int(m['w']), int(m['a']))
+    if model is None: raise ValueError(f"bits {text!r}: mixed precision needs the model to name its first and last layers")
+    return mixed_precision(model, QuantSpec(int(m['mw']), int(m['ma'])) if m['mw'] else QuantSpec(4, 4))
 
 # %% ../nbs/07_quantize.ipynb #f2a971ab
 def _quantizers(po2:bool, per_channel:bool):
@@ -573,6 +595,16 @@ def int_reference(intmodel:IntModel, x_int) -> np.ndarray:
 def int_logits_to_float(intmodel:IntModel, logits_int) -> np.ndarray:
     "Real-valued logits from the integer ones."
     return (np.asarray(logits_int, dtype=np.float64) - intmodel.output_zero_point) * intmodel.output_scale
+
+# %% ../nbs/07_quantize.ipynb #dcfcb34e
+def stored_weight_bits(w_bits:int|None) -> int:
+    "Bits per weight in the C export's flash: 2 or 4 for sub-byte weights (packed), 8 otherwise."
+    b = w_bits or 8
+    return 2 if b <= 2 else 4 if b <= 4 else 8
+
+def packed_weight_bytes(intmodel:IntModel) -> int:
+    "Flash bytes of `intmodel`'s weights as the C export packs them (biases and requantization factors not counted)."
+    return int(sum(math.ceil(l.weight.size * stored_weight_bits(l.w_bits) / 8) for l in intmodel.layers if l.weight is not None))
 
 # %% ../nbs/07_quantize.ipynb #72262006
 FINN_QONNX_OPS = frozenset({
