@@ -17,13 +17,14 @@ import torch.nn.functional as F
 from .core import AudioError
 
 # %% auto #0
-__all__ = ['ONNX_IR_VERSION', 'INTMODEL_SPEC', 'FINN_QONNX_OPS', 'QuantizeError', 'flat_layers', 'layer_key', 'tiny_cnn',
-           'fold_batchnorm', 'QuantSpec', 'resolve_bits', 'weighted_layer_names', 'mixed_precision', 'parse_bits',
-           'quantize_model', 'atomic_write', 'export_qonnx_model', 'load_qonnx', 'run_qonnx', 'IntLayer', 'IntModel',
-           'requant_factors', 'round_half_even_div', 'to_intmodel', 'quantize_input', 'int_reference',
-           'int_logits_to_float', 'stored_weight_bits', 'packed_weight_bytes', 'finn_check', 'calibration_batches',
-           'quantize_learner', 'tensor_dataloaders', 'distillation_loss', 'DistillationCallback', 'filter_l1',
-           'prune_channels', 'n_params']
+__all__ = ['ONNX_IR_VERSION', 'INTMODEL_SPEC', 'FINN_QONNX_OPS', 'HLS4ML_CHANNELS_LAST', 'HLS4ML_INPUT_PRECISION',
+           'HLS4ML_POOL_PRECISION', 'QuantizeError', 'flat_layers', 'layer_key', 'tiny_cnn', 'fold_batchnorm',
+           'QuantSpec', 'resolve_bits', 'weighted_layer_names', 'mixed_precision', 'parse_bits', 'quantize_model',
+           'atomic_write', 'export_qonnx_model', 'load_qonnx', 'run_qonnx', 'IntLayer', 'IntModel', 'requant_factors',
+           'round_half_even_div', 'to_intmodel', 'quantize_input', 'int_reference', 'int_logits_to_float',
+           'stored_weight_bits', 'packed_weight_bytes', 'finn_check', 'hls4ml_qonnx', 'hls4ml_precision',
+           'calibration_batches', 'quantize_learner', 'tensor_dataloaders', 'distillation_loss', 'DistillationCallback',
+           'filter_l1', 'prune_channels', 'n_params']
 
 # %% ../nbs/07_quantize.ipynb #6fa43b76
 class QuantizeError(AudioError):
@@ -624,6 +625,65 @@ def finn_check(onnx_path_or_model, raise_error:bool=False) -> list[str]:
             problems.append(f"{layer}: ONNX op '{node.op_type}' (node {node.name}) is not accepted by FINN's frontend")
     if problems and raise_error: raise QuantizeError(problems[0].split(':')[0], problems[0].split(': ', 1)[1])
     return problems
+
+# %% ../nbs/07_quantize.ipynb #77ac9ca4
+HLS4ML_CHANNELS_LAST = 'qonnx.custom_op.channels_last'
+HLS4ML_INPUT_PRECISION = 'fixed<32,8>'   # the float input to 2^-24: only the first Quant node rounds, as in Brevitas
+HLS4ML_POOL_PRECISION = 'fixed<48,24>'   # window sum and mean kept: only the Quant node after the pool rounds
+
+def _onnx_attr(node, name:str):
+    from onnx import helper
+    return next((helper.get_attribute_value(a) for a in node.attribute if a.name == name), None)
+
+def _whole_map_pools_behind_transpose(model) -> list:
+    "(transpose, pool) pairs: an NHWC->NCHW Transpose feeding an AveragePool whose window is the whole map."
+    pairs = []
+    for pool in model.graph.node:
+        if pool.op_type != 'AveragePool': continue
+        transpose = model.find_producer(pool.input[0])
+        if transpose is None or transpose.op_type != 'Transpose' or list(_onnx_attr(transpose, 'perm')) != [0, 3, 1, 2]: continue
+        if len(model.find_consumers(transpose.output[0])) != 1: continue
+        _, _, h, w = model.get_tensor_shape(pool.input[0])
+        if list(_onnx_attr(pool, 'kernel_shape')) == [h, w] and not any(_onnx_attr(pool, 'pads') or []): pairs.append((transpose, pool))
+    return pairs
+
+def _same_shape_successors(model, tensor:str) -> list[str]:
+    "Outputs of the Quant / Relu nodes that follow `tensor` in a chain (they keep its shape)."
+    outputs, node = [], model.find_consumer(tensor)
+    while node is not None and node.op_type in ('Quant', 'Relu') and node.input[0] == tensor:
+        tensor = node.output[0]; outputs.append(tensor); node = model.find_consumer(tensor)
+    return outputs
+
+def _pool_reads_channels_last(model, transpose, pool):
+    from onnx import helper
+    n, c, _, _ = model.get_tensor_shape(pool.input[0])
+    attrs = {a.name: helper.get_attribute_value(a) for a in pool.attribute}
+    new = helper.make_node('AveragePool', [transpose.input[0]], list(pool.output), name=pool.name, domain=HLS4ML_CHANNELS_LAST, **attrs)
+    nodes = model.graph.node
+    nodes.insert(list(nodes).index(pool), new)
+    nodes.remove(pool); nodes.remove(transpose)
+    for tensor in [pool.output[0]] + _same_shape_successors(model, pool.output[0]):
+        model.set_tensor_shape(tensor, [n, 1, 1, c])  # hls4ml reads shapes from value_info
+
+def hls4ml_qonnx(onnx_path, out_path=None, channels_last_pools:bool=True):
+    "QONNX export prepared for hls4ml: cleanup, channels-last, Gemm -> MatMul, global pools reading channels-last."
+    from qonnx.core.modelwrapper import ModelWrapper
+    from qonnx.transformation.channels_last import ConvertToChannelsLastAndClean
+    from qonnx.transformation.gemm_to_matmul import GemmToMatMul
+    from qonnx.util.cleanup import cleanup_model
+    model = cleanup_model(ModelWrapper(str(onnx_path)))
+    model = cleanup_model(model.transform(ConvertToChannelsLastAndClean()).transform(GemmToMatMul()))
+    if channels_last_pools:
+        for transpose, pool in _whole_map_pools_behind_transpose(model): _pool_reads_channels_last(model, transpose, pool)
+    if out_path is not None: atomic_write(out_path, lambda tmp: model.save(str(tmp)))
+    return model
+
+def hls4ml_precision(model, input:bool=True, pool:bool=True) -> dict:
+    "Overrides for hls4ml's `config['LayerName']` that make its C simulation match Brevitas (see above)."
+    out = {i.name: {'Precision': {'result': HLS4ML_INPUT_PRECISION}} for i in model.graph.input} if input else {}
+    if pool: out.update({n.name: {'Precision': {'accum': HLS4ML_POOL_PRECISION, 'result': HLS4ML_POOL_PRECISION}}
+                         for n in model.graph.node if n.op_type in ('AveragePool', 'GlobalAveragePool')})
+    return out
 
 # %% ../nbs/07_quantize.ipynb #b3372c4f
 def calibration_batches(dls, n_batches:int=4) -> list:
