@@ -6,12 +6,13 @@ Brevitas model on real audio. The script also shows where this fails and why: mo
 pooling (ds_cnn, stride_ds) are refused as exported; a small graph rewrite makes them pass, and two hls4ml precision
 defaults explain the remaining logit differences.
 
-hls4ml is not a tinyaudio dependency. Install it into a throw-away folder so the project's torch/onnx/qonnx/numpy
-stay untouched (`--no-deps`; hls4ml's other requirements, numpy and pyyaml, are already installed):
+hls4ml is not a tinyaudio dependency. scripts/install.sh installs it into `.hls4ml` in the repository, apart, so
+the project's torch/onnx/qonnx/numpy stay untouched (`--no-deps`; hls4ml's other requirements, numpy and pyyaml,
+are already installed):
 
-    pip install --no-deps --target /tmp/hls4ml_env "hls4ml==1.3.*" h5py "pydigitalwavetools==1.1" quantizers
+    pip install --no-deps --target .hls4ml hls4ml==1.3.0 h5py==3.16.0 pydigitalwavetools==1.1 quantizers==1.2.2
 
-Set `HLS4ML_PATH` if that folder is not /tmp/hls4ml_env. g++ must be on PATH.
+Set `HLS4ML_PATH` to use another folder. g++ must be on PATH. tests/test_hls4ml.py runs a small case in CI.
 
 Protocol. Data: tinyaudio.core.data_root()/'fsdd', official split, 8 kHz, one window per clip (pad/trim), 40 log-mel
 bands, hop 160 (input (1, 40, 49)), computed with bench_quantize.py's `fsdd_features`. Per model: the zoo model at
@@ -57,18 +58,24 @@ from torch import nn
 
 warnings.filterwarnings('ignore')
 
-HLS4ML_PATH = os.environ.get('HLS4ML_PATH', '/tmp/hls4ml_env')
-INSTALL_HINT = f'pip install --no-deps --target {HLS4ML_PATH} "hls4ml==1.3.*" h5py "pydigitalwavetools==1.1" quantizers'
+HLS4ML_PATH = os.environ.get('HLS4ML_PATH', str(Path(__file__).resolve().parent.parent/'.hls4ml'))
+INSTALL_HINT = (f'pip install --no-deps --target {HLS4ML_PATH} hls4ml==1.3.0 h5py==3.16.0 pydigitalwavetools==1.1 '
+                'quantizers==1.2.2   (scripts/install.sh does this)')
+
+
+def try_import_hls4ml():
+    "hls4ml from its separate install folder, or None with the reason."
+    if HLS4ML_PATH not in sys.path: sys.path.insert(0, HLS4ML_PATH)
+    try:
+        import hls4ml
+        return hls4ml, None
+    except ImportError as err: return None, f'hls4ml cannot be imported from HLS4ML_PATH={HLS4ML_PATH} ({err})'
 
 
 def import_hls4ml():
-    "hls4ml from the throw-away install; exit with the install command when it is missing."
-    sys.path.insert(0, HLS4ML_PATH)
-    try:
-        import hls4ml
-    except ImportError as err:
-        sys.exit(f'hls4ml cannot be imported from HLS4ML_PATH={HLS4ML_PATH} ({err}).\n'
-                 f'Install it with:\n    {INSTALL_HINT}')
+    "hls4ml from its separate install folder; exit with the install command when it is missing."
+    hls4ml, why = try_import_hls4ml()
+    if hls4ml is None: sys.exit(f'{why}.\nInstall it with:\n    {INSTALL_HINT}')
     return hls4ml
 
 

@@ -21,4 +21,8 @@ fi
 
 python3 -m pip install -q --disable-pip-version-check torch==2.13.0
 python3 -m pip install -q --disable-pip-version-check -c scripts/constraints.txt -e ".[dev]"
+# hls4ml is not a dependency; tests/test_hls4ml.py checks that it reads our QONNX export. It goes into .hls4ml, apart,
+# without its dependencies, so the environment's torch/onnx/qonnx/numpy stay the ones tinyaudio is tested with.
+python3 -m pip install -q --disable-pip-version-check --no-deps --upgrade --target .hls4ml \
+  hls4ml==1.3.0 h5py==3.16.0 pydigitalwavetools==1.1 quantizers==1.2.2
 python3 -c "import tinyaudio.core as c; print('tinyaudio installed; torchaudio extension:', 'fallback (' + type(c.torchaudio_extension_error).__name__ + ')' if c.import_torchaudio() and c.torchaudio_extension_error else 'loaded')"
