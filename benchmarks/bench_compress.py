@@ -3,8 +3,7 @@
 First train (and save) the float model with bench_train.py, then run the studies on it; each appends one JSON line
 per configuration to --json, and `report` turns those lines into the README table and the Pareto plot:
 
-    python benchmarks/bench_train.py --dataset esc50 --model stride_ds --epochs 80 --mixup 0.3 \\
-        --save benchmarks/out/esc50_stride_ds.pt
+    python benchmarks/bench_train.py --dataset esc50 --save benchmarks/out/esc50_stride_ds.pt
     python benchmarks/bench_compress.py sweep --float benchmarks/out/esc50_stride_ds.pt --configs 8,6,4,3,2,mixed,w4a8
     python benchmarks/bench_compress.py distill --float benchmarks/out/esc50_stride_ds.pt --width 0.5
     python benchmarks/bench_compress.py prune --float benchmarks/out/esc50_stride_ds.pt --amount 0.5
@@ -218,13 +217,17 @@ def main():
     p.add_argument('--width', type=float, default=0.5); p.add_argument('--amount', type=float, default=0.5)
     p.add_argument('--epochs', type=int, default=80); p.add_argument('--scratch-epochs', type=int, default=80)
     p.add_argument('--lr', type=float, default=1e-2)
-    p.add_argument('--mixup', type=float, default=0.3); p.add_argument('--label-smoothing', type=float, default=0.1)
+    p.add_argument('--mixup', type=float, default=None, help="mixup alpha (default: the recipe's, as in bench_train.py)")
+    p.add_argument('--label-smoothing', type=float, default=0.1)
     p.add_argument('--temperature', type=float, default=4.0); p.add_argument('--alpha', type=float, default=0.5)
     p.add_argument('--seed', type=int, default=0); p.add_argument('--threads', type=int, default=2)
     p.add_argument('--json', default=str(OUT/'compress_results.jsonl'))
     p.add_argument('--plot', default=None, help='report: write the Pareto plot here (PNG)')
     a = p.parse_args()
     torch.set_num_threads(a.threads)
+    if a.mixup is None:
+        from tinyaudio.recipes import RECIPES
+        a.mixup = RECIPES[a.dataset].mixup
     print(f'{a.study} on {a.dataset}: torch threads {torch.get_num_threads()}, cpus {os.cpu_count()}', flush=True)
     dict(sweep=sweep, distill=distill, prune=prune, report=report)[a.study](a)
 

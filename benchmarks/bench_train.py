@@ -1,12 +1,13 @@
 """Train a zoo model on a real dataset with a fixed seed and report cost, time and clip accuracy.
 
     python benchmarks/bench_train.py --dataset fsdd [--model tcnn --width 1.0 --epochs 15 --lr 1e-2 --threads 2]
-    python benchmarks/bench_train.py --dataset esc50 --epochs 60 --augment
+    python benchmarks/bench_train.py --dataset esc50 [--model tcnn --epochs 40 --mixup 0]
     python benchmarks/bench_train.py --dataset speechcommands --epochs 20
 
 Protocols (data from tinyaudio.core.data_root()):
   fsdd            official split: recordings with index 0-4 are the test set, the rest train (8 kHz frontend).
-  esc50           train on folds 1-3, validate on fold 4 (5 s clips, 1 s windows, 16 kHz, 64 mel bands).
+  esc50           train on folds 1-3, validate on fold 4 (5 s clips, 1 s windows, 16 kHz, 64 mel bands);
+                  recipe: stride_ds, 80 epochs, mixup 0.3.
   speechcommands  the shared copy of the official test set, split speaker-disjoint (hash of the speaker id),
                   12 classes (10 words, _unknown_, _silence_); 16 kHz, 40 mel bands.
 Prints the model cost (params, MACs per window and per second of audio, int8 weight bytes), the data loading time,
@@ -16,7 +17,7 @@ import argparse, json, os, time
 from pathlib import Path
 import torch
 from tinyaudio.core import seed_everything
-from tinyaudio.recipes import RECIPES, read_dataset, recipe_dataloaders
+from tinyaudio.recipes import RECIPES, read_dataset, recipe_dataloaders, recipe_callbacks
 from tinyaudio.aggregate import compare_pooling
 from tinyaudio.train import audio_learner, clip_report, save_checkpoint
 from tinyaudio.cli import model_summary
@@ -34,7 +35,7 @@ def main():
     p.add_argument('--bs', type=int, default=None)
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--augment', action='store_true', help='waveform augmentation + SpecAugment (tinyaudio.augment)')
-    p.add_argument('--mixup', type=float, default=0.0, help='mixup alpha (0: off)')
+    p.add_argument('--mixup', type=float, default=None, help="mixup alpha (0: off; default: the recipe's)")
     p.add_argument('--label-smoothing', type=float, default=0.1)
     p.add_argument('--threads', type=int, default=2, help='torch intra-op threads')
     p.add_argument('--keep-best', action='store_true',
@@ -47,7 +48,9 @@ def main():
     recipe = RECIPES[a.dataset]
     model, width = a.model or recipe.model, a.width or recipe.model_kwargs.get('width', 1.0)
     epochs, lr, bs = a.epochs or recipe.epochs, a.lr or recipe.lr, a.bs or recipe.bs
-    recipe = recipe.replace(model=model, model_kwargs={**recipe.model_kwargs, 'width': width}, epochs=epochs, lr=lr, bs=bs)
+    mixup = recipe.mixup if a.mixup is None else a.mixup
+    recipe = recipe.replace(model=model, model_kwargs={**recipe.model_kwargs, 'width': width}, epochs=epochs, lr=lr, bs=bs,
+                            mixup=mixup)
     torch.set_num_threads(a.threads)
     seed_everything(a.seed)
 
@@ -60,12 +63,8 @@ def main():
           f"{len(dls.vocab)} classes; decoding {load_s:.1f} s; torch threads {torch.get_num_threads()}, "
           f"cpus {os.cpu_count()}")
 
-    cbs = []
-    if a.mixup > 0:
-        from tinyaudio.augment import mixup
-        cbs.append(mixup(a.mixup))
     learn = audio_learner(dls, model, model_kwargs=recipe.model_kwargs, frontend=cfg, seed=a.seed, quiet=a.quiet,
-                          label_smoothing=a.label_smoothing, path=Path('benchmarks/out')/a.dataset, cbs=cbs,
+                          label_smoothing=a.label_smoothing, path=Path('benchmarks/out')/a.dataset, cbs=recipe_callbacks(recipe),
                           save_best=a.keep_best)
     cost = model_summary(learn.model, recipe)
     print(f"model {model} width {width} {learn.model_kwargs}: {cost['params']:,} params, "
@@ -93,7 +92,7 @@ def main():
     if a.save: print(f"checkpoint: {save_checkpoint(learn, a.save)}")
     if a.json:
         row = dict(dataset=a.dataset, model=model, width=width, epochs=epochs, lr=lr, bs=bs, seed=a.seed,
-                   augment=a.augment, mixup=a.mixup, threads=torch.get_num_threads(), load_s=round(load_s, 1),
+                   augment=a.augment, mixup=mixup, threads=torch.get_num_threads(), load_s=round(load_s, 1),
                    train_s=round(train_s, 1), s_per_epoch=round(train_s / epochs, 2), best_epoch=best + 1,
                    reported_epoch=reported + 1, best_epoch_clip_accuracy=hist[best][-1],
                    clip_accuracy=report['accuracy'], clip_macro_f1=report['macro_f1'],

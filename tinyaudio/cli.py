@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from .core import AudioError, seed_everything
-from .recipes import RECIPES, Recipe, read_dataset, recipe_for, recipe_dataloaders, describe_dataset
+from .recipes import (RECIPES, Recipe, read_dataset, recipe_for, recipe_dataloaders, recipe_callbacks,
+                              describe_dataset)
 
 # %% auto #0
 __all__ = ['RUNTIME_PREFIX', 'read_run', 'update_run', 'run_recipe', 'run_dataloaders', 'model_summary', 'train_float',
@@ -57,10 +58,11 @@ def train_float(data:str='synthetic', out='tinyaudio-run', model:str|None=None, 
     recipe = run_recipe(data, model=model, epochs=epochs, lr=lr,
                         model_kwargs=None if width is None else {**recipe_for(data).model_kwargs, 'width': width})
     run = update_run(out, data=data, root=None if root is None else str(root), seed=seed, model=recipe.model,
-                     model_kwargs=recipe.model_kwargs, epochs=recipe.epochs, lr=recipe.lr, augment=augment)
+                     model_kwargs=recipe.model_kwargs, epochs=recipe.epochs, lr=recipe.lr, mixup=recipe.mixup,
+                     augment=augment)
     dls = run_dataloaders(run, recipe, augment)
     learn = audio_learner(dls, recipe.model, model_kwargs=recipe.model_kwargs, frontend=recipe.frontend, seed=seed,
-                          quiet=quiet, path=Path(out), fname='float-best')
+                          quiet=quiet, path=Path(out), fname='float-best', cbs=recipe_callbacks(recipe))
     start = time.perf_counter()
     learn.fit_one_cycle(recipe.epochs, recipe.lr)
     seconds = time.perf_counter() - start

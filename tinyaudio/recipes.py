@@ -17,8 +17,8 @@ from .data import (AudioItems, read_esc50, read_fsdd, read_speech_commands, read
 from .features import FrontendConfig, LogMelTfm
 
 # %% auto #0
-__all__ = ['RECIPES', 'Recipe', 'cache_dir', 'synthetic_items', 'read_dataset', 'recipe_for', 'recipe_tfms', 'recipe_dataloaders',
-           'describe_dataset']
+__all__ = ['RECIPES', 'Recipe', 'cache_dir', 'synthetic_items', 'read_dataset', 'recipe_for', 'recipe_tfms', 'recipe_callbacks',
+           'recipe_dataloaders', 'describe_dataset']
 
 # %% ../nbs/10_recipes.ipynb #da1adb66
 @dataclass
@@ -33,6 +33,7 @@ class Recipe:
     epochs:int=20
     lr:float=3e-3
     bs:int=64
+    mixup:float=0.                  # mixup alpha while training (0: off)
     folder:str|None=None            # subfolder of `data_root()` holding the dataset
 
     @property
@@ -52,7 +53,7 @@ RECIPES = {
     'fsdd': Recipe('fsdd', FrontendConfig(sample_rate=8000, n_fft=256, win_length=240, hop_length=160, n_mels=40),
                    valid_split='test', model='tcnn', epochs=15, lr=1e-2, folder='fsdd'),
     'esc50': Recipe('esc50', FrontendConfig(sample_rate=16000, n_fft=512, win_length=480, hop_length=160, n_mels=64),
-                    model='tcnn', epochs=40, lr=1e-2, folder='esc50'),
+                    model='stride_ds', epochs=80, lr=1e-2, mixup=0.3, folder='esc50'),
     'speechcommands': Recipe('speechcommands', FrontendConfig(sample_rate=16000, n_mels=40), model='tcnn',
                              epochs=20, lr=1e-2, folder='speech_commands_v0.02_test'),
     'urbansound8k': Recipe('urbansound8k', FrontendConfig(sample_rate=16000, n_fft=512, win_length=480, hop_length=160,
@@ -98,6 +99,11 @@ def recipe_tfms(recipe:Recipe, augment:bool=False, seed:int=0, background=None) 
     if not augment: return None, batch_tfms
     from tinyaudio.augment import default_augment, SpecAugment
     return [default_augment(recipe.frontend.sample_rate, background=background, seed=seed)], batch_tfms + [SpecAugment(seed=seed)]
+
+def recipe_callbacks(recipe:Recipe) -> list:
+    "Training callbacks the recipe was measured with: mixup when `recipe.mixup` > 0."
+    from tinyaudio.augment import mixup
+    return [mixup(recipe.mixup)] if recipe.mixup > 0 else []
 
 def recipe_dataloaders(recipe:Recipe, items, augment:bool=False, seed:int=0, bs:int|None=None, **kwargs):
     "fastai DataLoaders for `items` with the recipe's rate, windows, split and frontend."
