@@ -12,9 +12,10 @@ per configuration to --json, and `report` turns those lines into the README tabl
 Protocol (ESC-50: train folds 1-3, validate fold 4; the recipe's 1 s windows with 0.5 s hop, clip = mean of its
 windows' probabilities), with the float training's mixup and label smoothing kept during every fine-tune:
   sweep    the float model converted with `quantize_model` (BatchNorm folded, power-of-two scales, per-channel
-           weights, calibrated) then QAT fine-tuned for --qat-epochs with one-cycle at --qat-lr. Bits: '6' is
-           6-bit weights and activations, 'w4a8' 4-bit weights and 8-bit activations, 'mixed' 8 bits for the first
-           and last layers and 4/4 elsewhere ('mixed-w3a4' to choose the body). The integer reference (`IntModel`,
+           weights, calibrated) then QAT fine-tuned for --qat-epochs with one-cycle at --qat-lr (0: calibration
+           only, post-training quantization). Bits: '6' is 6-bit weights and activations, 'w4a8' 4-bit weights
+           and 8-bit activations, 'mixed' 8 bits for the first and last layers and 4/4 elsewhere ('mixed-w3a4' to
+           choose the body). --seed changes the fine-tune's data order and mixup draws. The integer reference (`IntModel`,
            numpy) is run on --check-windows validation windows and compared with the Brevitas prediction.
            --kd adds distillation from the float model during QAT; --scales float uses float scales (the C export
            then requantizes with an integer multiplier and shift instead of a shift alone).
@@ -28,6 +29,7 @@ Weight bytes are as the C export stores them (`packed_weight_bytes`; float32 row
 import argparse, copy, json, os, time, warnings
 from pathlib import Path
 import numpy as np
+import pandas as pd
 import torch
 from torch import nn
 
@@ -84,8 +86,9 @@ def record(a, row:dict):
 
 
 def fit(learn, epochs:int, lr:float) -> float:
+    "Seconds of `fit_one_cycle(epochs, lr)`; 0 epochs trains nothing (the sweep's post-training quantization)."
     start = time.perf_counter()
-    learn.fit_one_cycle(epochs, lr)
+    if epochs > 0: learn.fit_one_cycle(epochs, lr)
     return round(time.perf_counter() - start, 1)
 
 
@@ -111,7 +114,8 @@ def sweep(a):
         im = to_intmodel(qlearn.model.eval(), recipe.input_shape, class_names=list(dls.vocab))
         with torch.no_grad(): brevitas_pred = qlearn.model(mels).argmax(1).numpy()
         int_pred = int_reference(im, quantize_input(im, mels)).argmax(1)
-        label = name + ('' if a.scales == 'po2' else f' {a.scales} scales') + (' + KD' if a.kd else '')
+        label = (name + ('' if a.scales == 'po2' else f' {a.scales} scales') + (' + KD' if a.kd else '')
+                 + (' PTQ' if a.qat_epochs == 0 else ''))
         record(a, dict(study='sweep', config=label, bits=name, scales=a.scales, distilled=a.kd, **clip_scores(qlearn), params=cost['params'],
                        macs_per_s=cost['macs_per_s'], weight_bytes=packed_weight_bytes(im), qat_epochs=a.qat_epochs,
                        qat_lr=a.qat_lr, seconds=seconds, int_agreement=float(np.mean(int_pred == brevitas_pred)),
@@ -164,11 +168,11 @@ def prune(a):
 
 
 def latest_rows(path, dataset) -> list[dict]:
-    "The newest row of every (study, config) of `dataset`."
+    "The newest row of every (study, config, seed) of `dataset`."
     rows = {}
     for line in Path(path).read_text().splitlines():
         r = json.loads(line)
-        if r['dataset'] == dataset: rows[(r['study'], r['config'])] = r
+        if r['dataset'] == dataset: rows[(r['study'], r['config'], r['seed'])] = r
     return list(rows.values())
 
 
@@ -180,20 +184,44 @@ def markdown_table(df) -> str:
     return '\n'.join(lines)
 
 
+STUDY_ORDER = {'float': 0, 'sweep': 1, 'distill': 2, 'prune': 3}
+
+
+def report_table(df):
+    "The README table: one row per configuration, accuracies in percent, differences in points."
+    float_acc = df.loc[df.study == 'float', 'clip_accuracy'].iloc[0]
+    epochs = df.get('qat_epochs', np.nan).fillna(df.get('epochs', np.nan)) if 'qat_epochs' in df else df.get('epochs')
+    agreement = df['int_agreement'] if 'int_agreement' in df else np.nan
+    return pd.DataFrame({
+        'study': df.study, 'configuration': df.config,
+        'clip accuracy': (df.clip_accuracy * 100).map('{:.2f}%'.format),
+        'vs float': ((df.clip_accuracy - float_acc) * 100).map('{:+.2f}'.format),
+        'params': df.params.map('{:,}'.format), 'weight bytes': df.weight_bytes.map('{:,}'.format),
+        'M MACs/s': (df.macs_per_s / 1e6).map('{:.1f}'.format),
+        'epochs': pd.Series(epochs).map(lambda v: '' if pd.isna(v) else f'{int(v)}'),
+        'int ref == Brevitas': pd.Series(agreement, index=df.index).map(lambda v: '' if pd.isna(v) else f'{v:.3f}'),
+    })
+
+
+def seed_spread(runs):
+    "Clip accuracy over seeds for the configurations run with more than one seed."
+    groups = runs.groupby(['study', 'config'], sort=False).clip_accuracy
+    stats = pd.DataFrame({'seeds': groups.size(), 'min': groups.min() * 100, 'mean': groups.mean() * 100,
+                          'max': groups.max() * 100})
+    stats = stats[stats.seeds > 1].reset_index()
+    for col in ('min', 'mean', 'max'): stats[col] = stats[col].map('{:.2f}%'.format)
+    return stats
+
+
 def report(a):
-    import pandas as pd
     import matplotlib
     matplotlib.use('Agg')
     from tinyaudio.models import plot_accuracy_vs_cost
-    df = pd.DataFrame(latest_rows(a.json, a.dataset))
-    float_acc = df.loc[df.study == 'float', 'clip_accuracy'].iloc[0]
-    df['vs_float'] = (df.clip_accuracy - float_acc) * 100
-    cols = ['study', 'config', 'clip_accuracy', 'vs_float', 'params', 'weight_bytes', 'macs_per_s']
-    cols += [c for c in ('int8_weight_bytes', 'int_agreement', 'qat_epochs', 'epochs', 'seconds') if c in df]
-    table = df[cols].copy()
-    table['clip_accuracy'] = (table.clip_accuracy * 100).round(2)
-    table['vs_float'] = table.vs_float.round(2)
-    print(markdown_table(table))
+    runs = pd.DataFrame(latest_rows(a.json, a.dataset))
+    df = runs[runs.seed == a.seed].sort_values('study', key=lambda col: col.map(STUDY_ORDER), kind='stable').reset_index(drop=True)
+    print(markdown_table(report_table(df)))
+    spread = seed_spread(runs)
+    if len(spread): print('\nacross seeds (the QAT fine-tune or training seed; same float model):\n' + markdown_table(spread))
     if a.plot:
         fig = plot_accuracy_vs_cost(df.assign(label=df.config), label='label',
                                     costs=(('weight_bytes', 'weight bytes as stored (float32: 4 per weight)'),))
