@@ -209,26 +209,57 @@ def seed_spread(runs):
     stats = pd.DataFrame({'seeds': groups.size(), 'min': groups.min() * 100, 'mean': groups.mean() * 100,
                           'max': groups.max() * 100})
     stats = stats[stats.seeds > 1].reset_index()
+    stats = stats[stats.study != 'float']  # re-evaluated by every sweep run, not retrained
     for col in ('min', 'mean', 'max'): stats[col] = stats[col].map('{:.2f}%'.format)
     return stats
 
 
-def report(a):
+def short_label(config:str) -> str:
+    "'4 PTQ' -> 'W4A4 PTQ', 'w4a8' -> 'W4A8', 'stride_ds w0.5 + KD' -> 'w0.5 + KD': labels that fit beside a point."
+    bits, _, rest = config.partition(' ')
+    if bits.isdigit(): return f'W{bits}A{bits} {rest}'.strip()
+    if bits.startswith('w') and bits[1:2].isdigit(): return f'{bits.upper()} {rest}'.strip()
+    return config.replace('stride_ds ', '').replace('fine-tune', 'ft').replace(' shape from scratch', ' shape, scratch')
+
+
+def pareto_plot(df, path, dataset:str, floor:float=0.6):
+    "Clip accuracy against weight bytes, Pareto front marked; runs below `floor` drawn on the floor with their value."
     import matplotlib
     matplotlib.use('Agg')
     from tinyaudio.models import plot_accuracy_vs_cost
+    shown = df.assign(label='', plotted=df.clip_accuracy.clip(lower=floor))
+    fig = plot_accuracy_vs_cost(shown, accuracy='plotted', label='label',
+                                costs=(('weight_bytes', 'weight bytes as stored (float32 models: 4 per weight)'),))
+    fig.set_size_inches(9, 5.5)
+    ax = fig.axes[0]
+    ax.set_ylim(floor - 0.01, df.clip_accuracy.max() + 0.01)
+    label_step = 10 * (ax.get_ylim()[1] - ax.get_ylim()[0]) / (fig.get_size_inches()[1] * 72 * 0.8)  # ~10 pt in data units
+    sizes = sorted(set(shown.weight_bytes))
+    for size in sizes:
+        # labels go left when the next column of points is close on the right, and are spread to not overlap
+        bigger = [b for b in sizes if b > size]
+        right = not bigger or bigger[0] > 1.3 * size
+        column = shown[shown.weight_bytes == size].sort_values('plotted')
+        label_y = -np.inf
+        for _, r in column.iterrows():
+            label_y = max(r.plotted, label_y + label_step)
+            text = short_label(r.config) + ('' if r.clip_accuracy >= floor else f': {r.clip_accuracy:.1%}, off the scale')
+            on_right = right or r.clip_accuracy < floor
+            ax.annotate(text, (size, r.plotted), xytext=(size * (1.04 if on_right else 0.96), label_y), fontsize=8,
+                        ha='left' if on_right else 'right', va='center')
+    ax.set_ylabel('clip accuracy'); ax.set_title(f'{dataset}: clip accuracy against weight bytes (Pareto front in orange)')
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110, bbox_inches='tight')
+    return path
+
+
+def report(a):
     runs = pd.DataFrame(latest_rows(a.json, a.dataset))
     df = runs[runs.seed == a.seed].sort_values('study', key=lambda col: col.map(STUDY_ORDER), kind='stable').reset_index(drop=True)
     print(markdown_table(report_table(df)))
     spread = seed_spread(runs)
     if len(spread): print('\nacross seeds (the QAT fine-tune or training seed; same float model):\n' + markdown_table(spread))
-    if a.plot:
-        fig = plot_accuracy_vs_cost(df.assign(label=df.config), label='label',
-                                    costs=(('weight_bytes', 'weight bytes as stored (float32: 4 per weight)'),))
-        fig.axes[0].set_title(f'{a.dataset}: clip accuracy against weight bytes')
-        Path(a.plot).parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(a.plot, dpi=110, bbox_inches='tight')
-        print(f'plot: {a.plot}')
+    if a.plot: print(f'plot: {pareto_plot(df, a.plot, a.dataset)}')
 
 
 def main():
