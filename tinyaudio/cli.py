@@ -122,8 +122,9 @@ def validation_windows(dls, cfg, max_windows:int|None=None):
 def _agreement(a, b) -> float: return float(np.mean(np.asarray(a) == np.asarray(b)))
 
 def export_run(out='tinyaudio-run', max_windows:int=64) -> dict:
-    "Write `model.onnx`, `intmodel.json` and `c/` for a quantized run, and verify them against each other."
-    from tinyaudio.quantize import export_qonnx_model, run_qonnx, to_intmodel, quantize_input, int_reference, finn_check
+    "Write `model.onnx` (+ `model_hls4ml.onnx`), `intmodel.json` and `c/` for a quantized run; verify them against each other."
+    from tinyaudio.quantize import (export_qonnx_model, run_qonnx, to_intmodel, quantize_input, int_reference, finn_check,
+                                    hls4ml_qonnx)
     from tinyaudio.export_c import write_c_project, HostProject
     out = Path(out); run = read_run(out); ck = load_float(out)
     recipe = run_recipe(run['data'], model=run['model'], model_kwargs=run['model_kwargs'])
@@ -132,6 +133,7 @@ def export_run(out='tinyaudio-run', max_windows:int=64) -> dict:
     with torch.no_grad(): brevitas_logits = qmodel(mels).numpy()
     onnx_path = export_qonnx_model(qmodel, recipe.input_shape, out/'model.onnx')
     qonnx_logits = run_qonnx(onnx_path, mels)
+    hls4ml_qonnx(onnx_path, out/'model_hls4ml.onnx')
     intmodel = to_intmodel(qmodel, recipe.input_shape, class_names=list(ck.vocab))
     intmodel.save(out/'intmodel.json')
     x_int = quantize_input(intmodel, mels)
@@ -145,7 +147,7 @@ def export_run(out='tinyaudio-run', max_windows:int=64) -> dict:
     return dict(windows=len(waves), qonnx_max_abs_diff=float(np.abs(qonnx_logits - brevitas_logits).max()),
                 finn_unsupported=finn_check(onnx_path), c_network_exact=bool(np.array_equal(c_net, ref)),
                 c_pipeline_class_agreement=_agreement(c_pipeline.argmax(1), ref.argmax(1)),
-                int_accuracy=_agreement(ref.argmax(1), ys), paths=[str(onnx_path), str(out/'intmodel.json'), str(out/'c')])
+                int_accuracy=_agreement(ref.argmax(1), ys), paths=[str(onnx_path), str(out/'model_hls4ml.onnx'), str(out/'intmodel.json'), str(out/'c')])
 
 # %% ../nbs/11_cli.ipynb #da905bac
 RUNTIME_PREFIX = 'ta_'
