@@ -67,9 +67,8 @@ def learner(a, dls, recipe, model, teacher=None):
 def float_cost(model, recipe) -> dict:
     from tinyaudio.cli import model_summary
     cost = model_summary(model, recipe)
-    n_weights = sum(m.weight.numel() for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear)))
     return dict(params=cost['params'], macs_per_s=cost['macs_per_s'], int8_weight_bytes=cost['weight_bytes'],
-                float32_weight_bytes=4 * n_weights)
+                float32_weight_bytes=model_summary(model, recipe, bits=32)['weight_bytes'])
 
 
 def clip_scores(learn) -> dict:
@@ -96,8 +95,7 @@ def sweep(a):
     from tinyaudio.core import seed_everything
     from tinyaudio.cli import validation_windows
     from tinyaudio.train import make_quiet
-    from tinyaudio.quantize import (parse_bits, quantize_learner, to_intmodel, int_reference, quantize_input,
-                                    packed_weight_bytes)
+    from tinyaudio.quantize import quantize_learner, to_intmodel, int_reference, quantize_input, packed_weight_bytes
     ck, recipe, dls = load_setup(a)
     learn = learner(a, dls, recipe, ck.model)
     cost = float_cost(ck.model, recipe)
@@ -106,9 +104,8 @@ def sweep(a):
     _, mels, _ = validation_windows(dls, recipe.frontend, a.check_windows)
     for name in a.configs.split(','):
         seed_everything(a.seed)
-        bits = parse_bits(name, ck.model)
         teacher = ck.model if a.kd else None
-        qlearn = make_quiet(quantize_learner(learn, bits=bits, po2=a.scales == 'po2', per_channel=True,
+        qlearn = make_quiet(quantize_learner(learn, bits=name, po2=a.scales == 'po2', per_channel=True,
                                              cbs=training_cbs(a, teacher)))
         seconds = fit(qlearn, a.qat_epochs, a.qat_lr)
         im = to_intmodel(qlearn.model.eval(), recipe.input_shape, class_names=list(dls.vocab))
@@ -132,8 +129,6 @@ def scratch_copy(model:nn.Module) -> nn.Module:
 
 
 def train_and_record(a, dls, recipe, model, study, config, epochs, lr, teacher=None, **extra):
-    from tinyaudio.core import seed_everything
-    seed_everything(a.seed)
     learn = learner(a, dls, recipe, model, teacher)
     seconds = fit(learn, epochs, lr)
     cost = float_cost(learn.model, recipe)
@@ -190,16 +185,15 @@ STUDY_ORDER = {'float': 0, 'sweep': 1, 'distill': 2, 'prune': 3}
 def report_table(df):
     "The README table: one row per configuration, accuracies in percent, differences in points."
     float_acc = df.loc[df.study == 'float', 'clip_accuracy'].iloc[0]
-    epochs = df.get('qat_epochs', np.nan).fillna(df.get('epochs', np.nan)) if 'qat_epochs' in df else df.get('epochs')
-    agreement = df['int_agreement'] if 'int_agreement' in df else np.nan
+    df = df.reindex(columns=df.columns.union(['qat_epochs', 'epochs', 'int_agreement']))  # absent when a study was not run
     return pd.DataFrame({
         'study': df.study, 'configuration': df.config,
         'clip accuracy': (df.clip_accuracy * 100).map('{:.2f}%'.format),
         'vs float': ((df.clip_accuracy - float_acc) * 100).map('{:+.2f}'.format),
         'params': df.params.map('{:,}'.format), 'weight bytes': df.weight_bytes.map('{:,}'.format),
         'M MACs/s': (df.macs_per_s / 1e6).map('{:.1f}'.format),
-        'epochs': pd.Series(epochs).map(lambda v: '' if pd.isna(v) else f'{int(v)}'),
-        'int ref == Brevitas': pd.Series(agreement, index=df.index).map(lambda v: '' if pd.isna(v) else f'{v:.3f}'),
+        'epochs': df.qat_epochs.fillna(df.epochs).map(lambda v: '' if pd.isna(v) else f'{int(v)}'),
+        'int ref == Brevitas': df.int_agreement.map(lambda v: '' if pd.isna(v) else f'{v:.3f}'),
     })
 
 

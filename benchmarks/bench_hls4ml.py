@@ -55,6 +55,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
+from tinyaudio.quantize import channels_last_global_pools
 
 warnings.filterwarnings('ignore')
 
@@ -128,13 +129,6 @@ def hls4ml_ready_qonnx(path):
     return hls4ml_qonnx(path, channels_last_pools=False)
 
 
-def global_pool_to_channels_last(model):
-    "tinyaudio's rewrite (`hls4ml_qonnx`): whole-map AveragePools read the channels-last tensor, Transpose dropped."
-    from tinyaudio.quantize import _whole_map_pools_behind_transpose, _pool_reads_channels_last
-    for transpose, pool in _whole_map_pools_behind_transpose(model): _pool_reads_channels_last(model, transpose, pool)
-    return model
-
-
 def global_pool_to_global_op(model):
     "Whole-map AveragePool -> standard GlobalAveragePool, Transpose kept (its hls4ml parser has no domain check)."
     from onnx import helper
@@ -149,18 +143,13 @@ def global_pool_to_global_op(model):
 
 def global_pool_to_global_op_cl(model):
     "Whole-map AveragePool -> standard GlobalAveragePool reading the channels-last tensor, Transpose dropped."
-    from onnx import helper
-    from tinyaudio.quantize import _whole_map_pools_behind_transpose, _same_shape_successors
+    from tinyaudio.quantize import _whole_map_pools_behind_transpose, _pool_reads_channels_last
     for transpose, pool in _whole_map_pools_behind_transpose(model):
-        n, c, _, _ = model.get_tensor_shape(pool.input[0])
-        nodes = model.graph.node
-        nodes.insert(list(nodes).index(pool), helper.make_node('GlobalAveragePool', [transpose.input[0]], list(pool.output), name=pool.name))
-        nodes.remove(pool); nodes.remove(transpose)
-        for tensor in [pool.output[0]] + _same_shape_successors(model, pool.output[0]): model.set_tensor_shape(tensor, [n, 1, 1, c])
+        _pool_reads_channels_last(model, transpose, pool, op_type='GlobalAveragePool', domain='')
     return model
 
 
-REWRITES = {'as_exported': lambda m: m, 'cl_avgpool': global_pool_to_channels_last,
+REWRITES = {'as_exported': lambda m: m, 'cl_avgpool': channels_last_global_pools,
             'global_op': global_pool_to_global_op, 'global_op_cl': global_pool_to_global_op_cl}
 
 

@@ -18,7 +18,8 @@ from tinyaudio.export_c import synthetic_signals
 from tinyaudio.models import ds_cnn
 from tinyaudio.quantize import quantize_model, to_intmodel
 from tinyaudio.mcu import run_pipeline_on_mcu, mcu_report, flash_ram_by_object
-from tinyaudio.cli import exported_footprint, RUNTIME_PREFIX
+from tinyaudio.cli import exported_footprint
+from tinyaudio.export_c import RUNTIME_PREFIX
 
 def bench_intmodel(cfg, n_classes:int, width:float, bits:int=8):
     "ds_cnn quantized by tinyaudio.quantize (random weights: the cost does not depend on training)."
@@ -53,7 +54,7 @@ def main():
     print(f'model: {what}; audio: {source}; cpu: {args.cpu}; frontend: {cfg.n_mels} mels x {cfg.frames_per_window} frames, '
           f'n_fft {cfg.n_fft}, hop {cfg.hop_length}')
     print(f"flash {rep['flash']} B   static RAM {rep['ram']} B   stack high-water {rep['stack']} B")
-    ours = [o for o in by_obj if o.startswith((RUNTIME_PREFIX, 'kws_'))]
+    ours = [o for o in by_obj if o.startswith((f'{RUNTIME_PREFIX}_', 'kws_'))]
     for obj in ours: print(f'  {obj:16s} flash {by_obj[obj][0]:7d} B  RAM {by_obj[obj][1]:6d} B')
     flash, ram = exported
     print(f'  exported pipeline flash {flash} B, RAM {ram} B '

@@ -56,7 +56,7 @@ def main():
     from tinyaudio.features import FrontendConfig
     from tinyaudio.models import MODELS
     from tinyaudio.quantize import (quantize_learner, to_intmodel, int_reference, quantize_input,
-                                    tensor_dataloaders, parse_bits, packed_weight_bytes)
+                                    tensor_dataloaders, packed_weight_bytes)
     cfg = FrontendConfig(sample_rate=8000, n_fft=256, win_length=240, hop_length=160, n_mels=40, f_min=20.0)
     t0 = time.time()
     (xt, yt), (xv, yv), vocab = fsdd_features(cfg)
@@ -74,10 +74,9 @@ def main():
           f'({args.epochs} epochs, {time.time()-t0:.0f}s)', flush=True)
     print('config | QAT acc | int ref acc | int==brevitas argmax | weight bytes | QAT time', flush=True)
     for name in args.configs.split(','):
-        bits = parse_bits(name, learn.model)
         seed_everything(args.seed)
         t0 = time.time()
-        qlearn = quantize_learner(learn, bits=bits, po2=True, per_channel=True)
+        qlearn = quantize_learner(learn, bits=name, po2=True, per_channel=True)
         qlearn.remove_cb(ProgressCallback)
         with qlearn.no_logging(): qlearn.fit_one_cycle(args.qat_epochs, args.lr / 3)
         q_acc = accuracy_of(qlearn.model, xv, yv)

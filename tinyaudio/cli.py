@@ -15,9 +15,9 @@ from .recipes import (RECIPES, Recipe, read_dataset, recipe_for, recipe_dataload
                               describe_dataset)
 
 # %% auto #0
-__all__ = ['RUNTIME_PREFIX', 'read_run', 'update_run', 'run_recipe', 'run_dataloaders', 'model_summary', 'train_float',
-           'model_bits', 'quantize_trained', 'load_float', 'load_quantized', 'validation_windows', 'export_run',
-           'exported_footprint', 'mcu_measure', 'demo', 'format_report', 'build_parser', 'run_command', 'main']
+__all__ = ['read_run', 'update_run', 'run_recipe', 'run_dataloaders', 'model_summary', 'train_float', 'quantize_trained',
+           'load_float', 'load_quantized', 'validation_windows', 'export_run', 'exported_footprint', 'mcu_measure',
+           'demo', 'format_report', 'build_parser', 'run_command', 'main']
 
 # %% ../nbs/11_cli.ipynb #82571077
 def read_run(out) -> dict:
@@ -74,16 +74,11 @@ def train_float(data:str='synthetic', out='tinyaudio-run', model:str|None=None, 
     return learn, report
 
 # %% ../nbs/11_cli.ipynb #5bf8a90e
-def model_bits(bits, model):
-    "`bits` as `quantize_model` takes them: a name ('6', 'w4a8', 'mixed', 'mixed-w4a6') is resolved for `model`."
-    from tinyaudio.quantize import parse_bits
-    return parse_bits(bits, model) if isinstance(bits, str) else bits
-
 def quantize_trained(learn, out='tinyaudio-run', bits=8, epochs:int=2, lr:float|None=None, quiet:bool=False):
     "QAT fine-tuning of `learn`'s model; saves `out/quant.pth`. Returns `(qlearn, report)`."
     from tinyaudio.quantize import quantize_learner
     from tinyaudio.train import clip_report, make_quiet
-    qlearn = quantize_learner(learn, bits=model_bits(bits, learn.model), po2=True)
+    qlearn = quantize_learner(learn, bits=bits, po2=True)
     if quiet: make_quiet(qlearn)
     if epochs > 0: qlearn.fit_one_cycle(epochs, lr or read_run(out).get('lr', 3e-3)/10)
     torch.save(qlearn.model.state_dict(), Path(out)/'quant.pth.tmp'); (Path(out)/'quant.pth.tmp').replace(Path(out)/'quant.pth')
@@ -104,8 +99,7 @@ def load_quantized(out) -> torch.nn.Module:
     from tinyaudio.quantize import quantize_model
     path = Path(out)/'quant.pth'
     if not path.exists(): raise FileNotFoundError(f"{path}: no quantized model; run `tinyaudio quantize --out {out}` first")
-    model = load_float(out).model
-    qmodel = quantize_model(model, bits=model_bits(read_run(out)['bits'], model), po2=True)
+    qmodel = quantize_model(load_float(out).model, bits=read_run(out)['bits'], po2=True)
     qmodel.load_state_dict(torch.load(path, map_location='cpu', weights_only=True))
     return qmodel.eval()
 
@@ -150,12 +144,11 @@ def export_run(out='tinyaudio-run', max_windows:int=64) -> dict:
                 int_accuracy=_agreement(ref.argmax(1), ys), paths=[str(onnx_path), str(out/'model_hls4ml.onnx'), str(out/'intmodel.json'), str(out/'c')])
 
 # %% ../nbs/11_cli.ipynb #da905bac
-RUNTIME_PREFIX = 'ta_'
-
 def exported_footprint(result, prefix:str='app') -> tuple[int, int]:
     "Flash and static RAM of the exported code alone (runtime + generated files), without the test harness and libc."
     from tinyaudio.mcu import flash_ram_by_object
-    sizes = [fr for obj,fr in flash_ram_by_object(result).items() if obj.startswith((RUNTIME_PREFIX, f'{prefix}_'))]
+    from tinyaudio.export_c import RUNTIME_PREFIX
+    sizes = [fr for obj,fr in flash_ram_by_object(result).items() if obj.startswith((f'{RUNTIME_PREFIX}_', f'{prefix}_'))]
     return sum(f for f,_ in sizes), sum(r for _,r in sizes)
 
 def mcu_measure(out='tinyaudio-run', clock_hz:float=80e6) -> dict:

@@ -8,7 +8,7 @@ Docs: https://tinyaudio.github.io/tinyaudio/quantize.html.md"""
 from __future__ import annotations
 import copy, json, math, os, re, warnings
 from collections import OrderedDict
-from dataclasses import dataclass, field, asdict, replace
+from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np
 import torch
@@ -22,9 +22,9 @@ __all__ = ['ONNX_IR_VERSION', 'INTMODEL_SPEC', 'FINN_QONNX_OPS', 'HLS4ML_CHANNEL
            'QuantSpec', 'resolve_bits', 'weighted_layer_names', 'mixed_precision', 'parse_bits', 'quantize_model',
            'atomic_write', 'export_qonnx_model', 'load_qonnx', 'run_qonnx', 'IntLayer', 'IntModel', 'requant_factors',
            'round_half_even_div', 'to_intmodel', 'quantize_input', 'int_reference', 'int_logits_to_float',
-           'stored_weight_bits', 'packed_weight_bytes', 'finn_check', 'hls4ml_qonnx', 'hls4ml_precision',
-           'calibration_batches', 'quantize_learner', 'tensor_dataloaders', 'distillation_loss', 'DistillationCallback',
-           'filter_l1', 'prune_channels', 'n_params']
+           'stored_weight_bits', 'packed_weight_bytes', 'finn_check', 'channels_last_global_pools', 'hls4ml_qonnx',
+           'hls4ml_precision', 'calibration_batches', 'quantize_learner', 'tensor_dataloaders', 'distillation_loss',
+           'DistillationCallback', 'filter_l1', 'prune_channels', 'n_params']
 
 # %% ../nbs/07_quantize.ipynb #6fa43b76
 class QuantizeError(AudioError):
@@ -175,12 +175,13 @@ def _calibrate(qmodel:nn.Module, calib):
     return qmodel.train(was_training)
 
 def quantize_model(float_model:nn.Module, bits=8, po2:bool=True, per_channel:bool=False, calib=None) -> nn.Sequential:
-    "Brevitas copy of a float `nn.Sequential` (BatchNorm folded, weights copied); `bits`: int, QuantSpec or dict per layer."
+    "Brevitas copy of a float `nn.Sequential` (BatchNorm folded, weights copied); `bits`: int, QuantSpec, name or dict per layer."
     from brevitas.nn import QuantIdentity, QuantConv2d, QuantLinear, QuantReLU
     from brevitas.quant import Int32Bias
     _check_layers(flat_layers(float_model))
-    kept = _check_layers(flat_layers(fold_batchnorm(float_model)))
-    weighted = [n for n, l in kept if isinstance(l, (nn.Conv2d, nn.Linear))]
+    folded = fold_batchnorm(float_model)
+    kept, weighted = _check_layers(flat_layers(folded)), weighted_layer_names(folded)
+    if isinstance(bits, str): bits = parse_bits(bits, float_model)
     if isinstance(bits, dict): bits = {k if k in ('input', 'default') else layer_key(k): v for k, v in bits.items()}
     input_spec, specs = resolve_bits(bits, weighted)
     q = _quantizers(po2, per_channel)
@@ -654,16 +655,22 @@ def _same_shape_successors(model, tensor:str) -> list[str]:
         tensor = node.output[0]; outputs.append(tensor); node = model.find_consumer(tensor)
     return outputs
 
-def _pool_reads_channels_last(model, transpose, pool):
+def _pool_reads_channels_last(model, transpose, pool, op_type:str='AveragePool', domain:str=HLS4ML_CHANNELS_LAST):
+    "Replace `pool` by `op_type` in `domain` reading the Transpose's channels-last input; the Transpose goes."
     from onnx import helper
     n, c, _, _ = model.get_tensor_shape(pool.input[0])
-    attrs = {a.name: helper.get_attribute_value(a) for a in pool.attribute}
-    new = helper.make_node('AveragePool', [transpose.input[0]], list(pool.output), name=pool.name, domain=HLS4ML_CHANNELS_LAST, **attrs)
+    attrs = {a.name: helper.get_attribute_value(a) for a in pool.attribute} if op_type == 'AveragePool' else {}
+    new = helper.make_node(op_type, [transpose.input[0]], list(pool.output), name=pool.name, domain=domain, **attrs)
     nodes = model.graph.node
     nodes.insert(list(nodes).index(pool), new)
     nodes.remove(pool); nodes.remove(transpose)
     for tensor in [pool.output[0]] + _same_shape_successors(model, pool.output[0]):
         model.set_tensor_shape(tensor, [n, 1, 1, c])  # hls4ml reads shapes from value_info
+
+def channels_last_global_pools(model):
+    "Let every whole-map AveragePool behind an NHWC->NCHW Transpose read the channels-last tensor (for hls4ml)."
+    for transpose, pool in _whole_map_pools_behind_transpose(model): _pool_reads_channels_last(model, transpose, pool)
+    return model
 
 def hls4ml_qonnx(onnx_path, out_path=None, channels_last_pools:bool=True):
     "QONNX export prepared for hls4ml: cleanup, channels-last, Gemm -> MatMul, global pools reading channels-last."
@@ -673,8 +680,7 @@ def hls4ml_qonnx(onnx_path, out_path=None, channels_last_pools:bool=True):
     from qonnx.util.cleanup import cleanup_model
     model = cleanup_model(ModelWrapper(str(onnx_path)))
     model = cleanup_model(model.transform(ConvertToChannelsLastAndClean()).transform(GemmToMatMul()))
-    if channels_last_pools:
-        for transpose, pool in _whole_map_pools_behind_transpose(model): _pool_reads_channels_last(model, transpose, pool)
+    if channels_last_pools: channels_last_global_pools(model)
     if out_path is not None: atomic_write(out_path, lambda tmp: model.save(str(tmp)))
     return model
 
