@@ -1,4 +1,4 @@
-"""Paths to the shared audio, the torchaudio import that survives a broken extension, errors and seeding.
+"""Paths to the shared audio and the cache, errors, the one atomic writer, the torchaudio import that survives a broken extension, and seeding.
 
 Docs: https://tinyaudio.github.io/tinyaudio/core.html.md"""
 
@@ -6,14 +6,15 @@ Docs: https://tinyaudio.github.io/tinyaudio/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #3c1adbc2
 from __future__ import annotations
-import os, sys, random, importlib
+import os, sys, random, importlib, shutil, tempfile
 from pathlib import Path
 import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['DATA_ENV', 'TORCHAUDIO_EXTENSION_ERRORS', 'torchaudio_extension_error', 'data_root', 'AudioError',
-           'import_torchaudio', 'torchaudio_transforms', 'torchaudio_functional', 'seed_everything', 'default_device']
+__all__ = ['DATA_ENV', 'CACHE_ENV', 'TORCHAUDIO_EXTENSION_ERRORS', 'torchaudio_extension_error', 'package_dir', 'data_root',
+           'cache_dir', 'AudioError', 'atomic_write', 'atomic_folder', 'import_torchaudio', 'torchaudio_transforms',
+           'torchaudio_functional', 'seed_everything', 'default_device']
 
 # %% ../nbs/00_core.ipynb #68f9d4a0
 DATA_ENV = 'TINYAUDIO_DATA'
@@ -25,17 +26,25 @@ def _shared_data_above(start:Path) -> Path|None:
         if candidate.is_dir(): return candidate
     return None
 
-def _package_dir() -> Path:
+def package_dir() -> Path:
+    "The folder of the installed `tinyaudio` package (its C runtime and Cortex-M bench live there)."
     import tinyaudio
     return Path(tinyaudio.__file__).resolve().parent
 
 def data_root() -> Path:
     "Folder with the real audio datasets: `$TINYAUDIO_DATA`, else the nearest `../shared/data`."
     if os.environ.get(DATA_ENV): return Path(os.environ[DATA_ENV]).expanduser()
-    for start in (Path.cwd().resolve(), _package_dir()):
+    for start in (Path.cwd().resolve(), package_dir()):
         found = _shared_data_above(start)
         if found is not None: return found
     return Path.cwd()/'..'/'shared'/'data'
+
+# %% ../nbs/00_core.ipynb #807e9e79
+CACHE_ENV = 'TINYAUDIO_CACHE'
+
+def cache_dir() -> Path:
+    "Where tinyaudio keeps generated data: `$TINYAUDIO_CACHE`, else `~/.cache/tinyaudio`."
+    return Path(os.environ.get(CACHE_ENV) or Path.home()/'.cache'/'tinyaudio').expanduser()
 
 # %% ../nbs/00_core.ipynb #4ff66229
 class AudioError(ValueError):
@@ -43,6 +52,49 @@ class AudioError(ValueError):
     def __init__(self, path, problem:str):
         self.path,self.problem = path,problem
         super().__init__(f"{path}: {problem}")
+
+# %% ../nbs/00_core.ipynb #291d88d5
+def _umask() -> int:
+    mask = os.umask(0); os.umask(mask)
+    return mask
+
+def _new_file_mode() -> int:
+    "The permissions `open()` gives a new file under the current umask (`mkstemp` would leave 0600)."
+    return 0o666 & ~_umask()
+
+def atomic_write(path, content) -> Path:
+    "Write `content` (str, bytes, or `f(tmp_path)`) to `path` through a unique temporary file and one rename."
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        if callable(content): content(tmp)
+        else: tmp.write_bytes(content.encode() if isinstance(content, str) else bytes(content))
+        with open(tmp, 'rb') as f: os.fsync(f.fileno())
+        os.chmod(tmp, _new_file_mode())
+        os.replace(tmp, path)
+    finally: tmp.unlink(missing_ok=True)
+    return path
+
+def atomic_folder(path, fill) -> Path:
+    "Fill a new folder with `fill(tmp_folder)` and swap it in for `path`: the old folder stays until the new one is complete."
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent))
+    old = None
+    try:
+        fill(tmp)
+        os.chmod(tmp, 0o777 & ~_umask())   # mkdtemp would leave 0700
+        if path.exists():
+            old = Path(tempfile.mkdtemp(prefix=f'.{path.name}.', suffix='.old', dir=path.parent))
+            os.replace(path, old/path.name)
+        os.replace(tmp, path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None: shutil.rmtree(old, ignore_errors=True)
+    return path
 
 # %% ../nbs/00_core.ipynb #1835d035
 TORCHAUDIO_EXTENSION_ERRORS = (OSError, ImportError, RuntimeError)

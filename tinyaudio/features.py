@@ -16,19 +16,20 @@ from fastcore.basics import patch
 from fastai.torch_core import TensorBase, TensorImageBase
 from fastai.data.core import Transform, show_batch
 from plum import dispatch
-from .core import torchaudio_transforms, torchaudio_functional
+from .core import torchaudio_transforms, torchaudio_functional, atomic_write
 
 # %% auto #0
-__all__ = ['MEL_SCALES', 'FILTER_NORMS', 'NORMALIZATIONS', 'WINDOWS', 'FRONTEND_FORMAT', 'FrontendConfig', 'mel_filterbank',
-           'normalize_windows', 'logmel_reference', 'LogMel', 'TensorMel', 'LogMelTfm', 'show_batch',
-           'FrontendExplorer']
+__all__ = ['MEL_SCALES', 'FILTER_NORMS', 'NORMALIZATIONS', 'WINDOWS', 'FRONTEND_FORMAT', 'FRONTEND_FORMATS_READ',
+           'FrontendConfig', 'mel_filterbank', 'normalize_windows', 'analysis_window', 'window_offset',
+           'logmel_reference', 'LogMel', 'TensorMel', 'LogMelTfm', 'show_batch', 'FrontendExplorer']
 
 # %% ../nbs/02_features.ipynb #766b8b1b
 MEL_SCALES = ('htk', 'slaney')
 FILTER_NORMS = (None, 'slaney')
 NORMALIZATIONS = ('none', 'window')
 WINDOWS = ('hann',)
-FRONTEND_FORMAT = 1  # bump when the meaning of a field changes, so old C exports are not misread
+FRONTEND_FORMAT = 2  # bump when the meaning of a field changes, so old files are not misread
+FRONTEND_FORMATS_READ = (1, 2)  # format 1 had no window_hop_seconds: it is read with that field's default
 
 # %% ../nbs/02_features.ipynb #db292d50
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class FrontendConfig:
     normalize:str='window'    # 'window': subtract the window's mean, divide by max(std, norm_floor); 'none'
     norm_floor:float=1.0      # lowest std used by per-window normalization (log units)
     window_seconds:float=1.0  # length of one analysis window (one model input)
+    window_hop_seconds:float=0.5  # time between the starts of two analysis windows (rounded to whole frame hops)
 
     def __post_init__(self): self.validate()
 
@@ -64,6 +66,17 @@ class FrontendConfig:
     def frames_per_window(self) -> int: return self.n_frames(self.samples_per_window)
     @property
     def input_shape(self) -> tuple: return (1, self.n_mels, self.frames_per_window)
+    @property
+    def window_hop_frames(self) -> int: return max(1, round(self.window_hop_seconds*self.sample_rate/self.hop_length))
+    @property
+    def window_hop_samples(self) -> int: return self.window_hop_frames*self.hop_length
+    @property
+    def windows_per_second(self) -> float: return self.sample_rate/self.window_hop_samples
+
+    def windowing(self) -> dict:
+        "Window and window hop in samples and in frames: computed here once, recorded in every artifact."
+        return dict(window_samples=self.samples_per_window, hop_samples=self.window_hop_samples,
+                    frames_per_window=self.frames_per_window, hop_frames=self.window_hop_frames)
 
     def n_frames(self, n_samples:int) -> int:
         "Number of frames `LogMel` makes from `n_samples` samples (0 when too short for one frame)."
@@ -93,6 +106,10 @@ def validate(self:FrontendConfig):
     _check(self.norm_floor > 0, f"norm_floor must be > 0, got {self.norm_floor}")
     _check(self.frames_per_window >= 1,
            f"window_seconds={self.window_seconds} gives {self.samples_per_window} samples, fewer than one frame (n_fft={self.n_fft})")
+    _check(self.window_hop_seconds > 0, f"window_hop_seconds must be > 0, got {self.window_hop_seconds}")
+    _check(self.window_hop_frames <= self.frames_per_window,
+           f"window_hop_seconds={self.window_hop_seconds} ({self.window_hop_frames} frames) is longer than a window "
+           f"({self.frames_per_window} frames): windows would leave gaps")
 
 # %% ../nbs/02_features.ipynb #23dd30b3
 @patch
@@ -105,7 +122,8 @@ def from_dict(cls:FrontendConfig, d:dict) -> FrontendConfig:
     "Inverse of `to_dict`; rejects other formats and unknown fields."
     d = dict(d)
     fmt = d.pop('format', FRONTEND_FORMAT)
-    if fmt != FRONTEND_FORMAT: raise ValueError(f"FrontendConfig: format {fmt} is not supported (expected {FRONTEND_FORMAT})")
+    if fmt not in FRONTEND_FORMATS_READ:
+        raise ValueError(f"FrontendConfig: format {fmt} is not supported (this tinyaudio reads {FRONTEND_FORMATS_READ})")
     unknown = set(d) - {f.name for f in fields(cls)}
     if unknown: raise ValueError(f"FrontendConfig: unknown fields {sorted(unknown)}")
     return cls(**d)
@@ -116,8 +134,8 @@ def to_json(self:FrontendConfig, **kwargs) -> str: return json.dumps(self.to_dic
 def from_json(cls:FrontendConfig, text:str) -> FrontendConfig: return cls.from_dict(json.loads(text))
 @patch
 def save(self:FrontendConfig, path) -> Path:
-    "Write the config as JSON to `path`."
-    path = Path(path); path.write_text(self.to_json(indent=2)); return path
+    "Write the config as JSON to `path` (atomically)."
+    return atomic_write(path, self.to_json(indent=2))
 @patch(cls_method=True)
 def load(cls:FrontendConfig, path) -> FrontendConfig: return cls.from_json(Path(path).read_text())
 
@@ -140,12 +158,19 @@ def normalize_windows(x:Tensor, floor:float=1.0) -> Tensor:
     return (x - mean)/std.clamp_min(floor)
 
 # %% ../nbs/02_features.ipynb #c16d9845
-def _hann_padded(cfg:FrontendConfig) -> np.ndarray:
-    "Periodic Hann of `win_length`, zero-padded (centred) to `n_fft`."
+def analysis_window(cfg:FrontendConfig) -> np.ndarray:
+    "The periodic Hann window of `win_length` samples (float64): the one window `LogMel`, the reference and the C tables use."
     j = np.arange(cfg.win_length)
-    w = 0.5 - 0.5*np.cos(2*np.pi*j/cfg.win_length)
-    left = (cfg.n_fft - cfg.win_length)//2
-    return np.pad(w, (left, cfg.n_fft - cfg.win_length - left))
+    return 0.5 - 0.5*np.cos(2*np.pi*j/cfg.win_length)
+
+def window_offset(cfg:FrontendConfig) -> int:
+    "Where a short window starts inside the `n_fft` frame: centred, as `torch.stft` pads it."
+    return (cfg.n_fft - cfg.win_length)//2
+
+def _hann_padded(cfg:FrontendConfig) -> np.ndarray:
+    "The analysis window zero-padded (centred) to `n_fft`."
+    left = window_offset(cfg)
+    return np.pad(analysis_window(cfg), (left, cfg.n_fft - cfg.win_length - left))
 
 def _log_floor(cfg:FrontendConfig, peak):
     "Lowest value `top_db` allows below `peak`, in the log units of `LogMel`."
@@ -183,7 +208,8 @@ class LogMel(nn.Module):
         self.cfg = cfg = cfg or FrontendConfig()
         T = torchaudio_transforms()
         self.spectrogram = T.Spectrogram(n_fft=cfg.n_fft, win_length=cfg.win_length, hop_length=cfg.hop_length,
-                                         window_fn=torch.hann_window, power=cfg.power, center=cfg.center)
+                                         window_fn=lambda n: torch.from_numpy(analysis_window(cfg)).float(),
+                                         power=cfg.power, center=cfg.center)
         self.mel = T.MelScale(n_mels=cfg.n_mels, sample_rate=cfg.sample_rate, f_min=float(cfg.f_min), f_max=cfg.f_max_hz,
                               n_stft=cfg.n_freqs, norm=cfg.norm, mel_scale=cfg.mel_scale)
         self.mel.fb.copy_(mel_filterbank(cfg))  # the exported table is by construction the one used in training

@@ -1,4 +1,5 @@
-"""Build the exported C for a Cortex-M4F with arm-none-eabi-gcc, run it under QEMU, and measure flash, RAM, stack and exact instruction counts.
+"""The Cortex-M bench that ships with tinyaudio: build C for an emulated Cortex-M (M4F by default) with
+arm-none-eabi-gcc, run it under QEMU, and measure flash, RAM, stack and exact instruction counts.
 
 Docs: https://tinyaudio.github.io/tinyaudio/mcu.html.md"""
 
@@ -6,56 +7,91 @@ Docs: https://tinyaudio.github.io/tinyaudio/mcu.html.md"""
 
 # %% ../nbs/09_mcu.ipynb #a027258f
 from __future__ import annotations
-import os, re, shutil, subprocess, tempfile
+import hashlib, os, re, shutil, subprocess, tempfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
-from .core import AudioError, data_root
+from .core import AudioError, atomic_write, cache_dir, package_dir
+from .cgen import STRICT_CFLAGS, c_array
+from .features import window_offset
+from .intmodel import IntModel, network_macs
+from .export_c import write_c_project, c_sources, project_texts
 
 # %% auto #0
-__all__ = ['MCU_PACKAGES', 'MCU_ENV', 'M4_FLAGS', 'REGION_FRONTEND', 'REGION_NETWORK', 'REGION_FRAME', 'REGION_FRAME_Q',
-           'REGION_LAYER0', 'mcu_dir', 'check_toolchain', 'have_toolchain', 'check_warnings', 'McuResult', 'mcu_run',
-           'flash_ram_by_object', 'pipeline_main_c', 'parse_pipeline_output', 'run_pipeline_on_mcu', 'layer_macs',
-           'network_macs', 'mcu_report']
+__all__ = ['MCU_ENV', 'MCU_PACKAGES', 'BENCH_FILES', 'TOOLS', 'BOARDS', 'M4_FLAGS', 'REGION_FRONTEND', 'REGION_NETWORK',
+           'REGION_FRAME', 'REGION_FRAME_Q', 'REGION_LAYER0', 'bench_dir', 'toolchain_problem', 'check_toolchain',
+           'board', 'linker_script', 'check_warnings', 'McuResult', 'plugin_path', 'build_elf', 'elf_sizes',
+           'qemu_command', 'mcu_run', 'flash_ram_by_object', 'pipeline_main_c', 'parse_pipeline_output',
+           'measure_project', 'run_pipeline_on_mcu', 'exported_footprint', 'mcu_report']
 
 # %% ../nbs/09_mcu.ipynb #f79b4361
-MCU_PACKAGES = 'gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm'
 MCU_ENV = 'TINYAUDIO_MCU'
+MCU_PACKAGES = 'gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm'
+BENCH_FILES = ('startup.c', 'mcu.h', 'mps2.ld.in', 'insncount.c')
+TOOLS = {'arm-none-eabi-gcc': 'gcc-arm-none-eabi', 'arm-none-eabi-size': 'gcc-arm-none-eabi',
+         'arm-none-eabi-nm': 'gcc-arm-none-eabi', 'qemu-system-arm': 'qemu-system-arm', 'gcc': 'gcc'}
 
-def mcu_dir() -> Path:
-    "The Cortex-M bench: `$TINYAUDIO_MCU`, else `mcu/` beside the shared data folder (`../shared/mcu`)."
-    if os.environ.get(MCU_ENV): return Path(os.environ[MCU_ENV]).expanduser()
-    return data_root().parent/'mcu'
+def bench_dir() -> Path:
+    "The Cortex-M bench: `$TINYAUDIO_MCU` when set, else the copy inside the package (`tinyaudio/bench`)."
+    return Path(os.environ[MCU_ENV]).expanduser() if os.environ.get(MCU_ENV) else package_dir()/'bench'
 
-def check_toolchain(tools=('arm-none-eabi-gcc', 'arm-none-eabi-size', 'qemu-system-arm', 'make')):
-    "Raise `AudioError` naming the Debian packages to install when a tool or the bench is missing."
-    missing = [t for t in tools if shutil.which(t) is None]
-    if missing:
-        raise AudioError(missing[0], f'not found on PATH (missing: {", ".join(missing)}); install the Debian packages: '
-                         f'apt-get install --no-install-recommends {MCU_PACKAGES} make')
-    runner = mcu_dir()/'template'/'mcu-run.sh'
-    if not runner.exists(): raise AudioError(runner, f'Cortex-M bench not found; set ${MCU_ENV} to the folder holding template/')
-    return runner
+def toolchain_problem() -> str|None:
+    "What keeps the Cortex-M bench from running here (the tool and its Debian package, or a missing bench file), or None."
+    for tool, package in TOOLS.items():
+        if shutil.which(tool) is None: return f'{tool} not found on PATH; install it: apt-get install {package}'
+    specs = subprocess.run(['arm-none-eabi-gcc', '-print-file-name=nano.specs'], capture_output=True, text=True).stdout.strip()
+    if not Path(specs).is_absolute():
+        return "arm-none-eabi-gcc has no newlib (nano.specs not found); install it: apt-get install libnewlib-arm-none-eabi"
+    missing = [f for f in BENCH_FILES if not (bench_dir()/f).is_file()]
+    if missing: return f"the Cortex-M bench at {bench_dir()} lacks {', '.join(missing)}" + (f' (${MCU_ENV} is set)' if os.environ.get(MCU_ENV) else '')
+    return None
 
-def have_toolchain() -> bool:
-    "True when `check_toolchain` would pass."
-    try: check_toolchain(); return True
-    except AudioError: return False
+def check_toolchain():
+    "Raise `AudioError` naming what is missing for the Cortex-M bench."
+    problem = toolchain_problem()
+    if problem: raise AudioError('Cortex-M bench', problem)
 
 # %% ../nbs/09_mcu.ipynb #a5ac94dc
-M4_FLAGS = ['-mcpu=cortex-m4', '-mthumb', '-mfpu=fpv4-sp-d16', '-mfloat-abi=hard']
+BOARDS = {
+    'm4': dict(machine='mps2-an386', arch=['-mcpu=cortex-m4', '-mthumb', '-mfpu=fpv4-sp-d16', '-mfloat-abi=hard'],
+               flash_origin='0x00000000', flash='4M', ram='4M', stack='0x8000'),
+    'stm32f4': dict(machine='netduinoplus2', arch=['-mcpu=cortex-m4', '-mthumb', '-mfpu=fpv4-sp-d16', '-mfloat-abi=hard'],
+                    flash_origin='0x08000000', flash='1M', ram='128K', stack='0x2000'),
+    'm7': dict(machine='mps2-an500', arch=['-mcpu=cortex-m7', '-mthumb', '-mfpu=fpv5-d16', '-mfloat-abi=hard'],
+               flash_origin='0x00000000', flash='4M', ram='4M', stack='0x8000'),
+    'm55': dict(machine='mps3-an547', arch=['-mcpu=cortex-m55', '-mthumb', '-mfloat-abi=hard'],
+                flash_origin='0x00000000', flash='512K', ram='512K', stack='0x8000'),
+    'm3': dict(machine='mps2-an385', arch=['-mcpu=cortex-m3', '-mthumb', '-mfloat-abi=soft'],
+               flash_origin='0x00000000', flash='4M', ram='4M', stack='0x8000'),
+}
+M4_FLAGS = BOARDS['m4']['arch']
 
+def board(cpu:str) -> dict:
+    "The settings of board `cpu` (a key of `BOARDS`)."
+    if cpu not in BOARDS: raise ValueError(f"unknown Cortex-M board {cpu!r}; choose one of {', '.join(BOARDS)}")
+    return BOARDS[cpu]
+
+def linker_script(cpu:str) -> str:
+    "The bench's linker script filled in for board `cpu`."
+    b = board(cpu)
+    text = (bench_dir()/'mps2.ld.in').read_text()
+    for key, value in dict(FLASH_ORIGIN=b['flash_origin'], FLASH_SIZE=b['flash'], RAM_SIZE=b['ram'],
+                           STACK_SIZE=b['stack'], HEAP_SIZE='0x0').items():
+        text = text.replace(f'@{key}@', value)
+    return text
+
+# %% ../nbs/09_mcu.ipynb #ad51e755
 def check_warnings(c_files, include_dirs=(), cc:str='arm-none-eabi-gcc', arch=M4_FLAGS, cflags=None) -> None:
-    "Compile each file with the strict flags (`tinyaudio.export_c.STRICT_CFLAGS`) and `-O2`; raise on any warning."
-    from tinyaudio.export_c import STRICT_CFLAGS
-    if shutil.which(cc) is None: check_toolchain((cc,))
+    "Compile each file with the strict flags and `-O2` for `arch`; raise on any warning."
+    check_toolchain()
     for f in c_files:
         cmd = [cc, *arch, '-O2', *(STRICT_CFLAGS if cflags is None else cflags), *[f'-I{d}' for d in include_dirs],
                '-c', str(f), '-o', os.devnull]
         res = subprocess.run(cmd, capture_output=True, text=True)
         if res.returncode != 0 or res.stderr.strip(): raise AudioError(f, f'{cc} warnings:\n{res.stderr}')
 
-# %% ../nbs/09_mcu.ipynb #ad51e755
+# %% ../nbs/09_mcu.ipynb #aa81b97e
 @dataclass
 class McuResult:
     "What one build-and-run under QEMU measured."
@@ -77,11 +113,21 @@ class McuResult:
     @property
     def ok(self) -> bool: return self.returncode == 0
 
+def _run(cmd, what, **kw) -> subprocess.CompletedProcess:
+    res = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if res.returncode != 0: raise AudioError(what, f'{Path(cmd[0]).name} failed:\n{(res.stderr or res.stdout)[-4000:]}')
+    return res
+
+def plugin_path() -> Path:
+    "The instruction-count QEMU plugin, built from the bench's `insncount.c` with the host gcc on first use (cached by content)."
+    src = bench_dir()/'insncount.c'
+    lib = cache_dir()/'mcu'/f'libinsncount-{hashlib.sha256(src.read_bytes()).hexdigest()[:16]}.so'
+    if not lib.is_file():
+        atomic_write(lib, lambda tmp: _run(['gcc', '-O2', '-shared', '-fPIC', '-fvisibility=hidden', '-Wall', '-o', str(tmp), str(src)], src))
+    return lib
+
 def _parse_run(stdout:str, stderr:str) -> dict:
-    out = {}
-    both = stdout + '\n' + stderr
-    m = re.search(r'^\s*(\d+)\s+(\d+)\s+(\d+)\s+\d+\s+[0-9a-f]+\s+\S*app\.elf\s*$', stderr, re.M)
-    if m: out.update(text=int(m[1]), data=int(m[2]), bss=int(m[3]))
+    out, both = {}, stdout + '\n' + stderr
     m = re.search(r'mcu: stack_used=0x([0-9a-fA-F]+)', both)
     if m: out['stack_used'] = int(m[1], 16)
     m = re.search(r'icount total=(\d+)', both)
@@ -94,46 +140,95 @@ def _clean_stdout(stdout:str) -> str:
     "Program output without the bench's own report lines."
     return '\n'.join(l for l in stdout.splitlines() if not l.startswith(('mcu: stack_used', 'icount '))) + '\n'
 
+def build_elf(c_files, build_dir, cpu:str='m4', opt:str='-O2', include_dirs=(), defines=()) -> Path:
+    "Compile `c_files` and the bench's startup code for board `cpu` and link them into `build_dir/app.elf` (with `app.map`)."
+    check_toolchain()
+    b, build = board(cpu), Path(build_dir)
+    (build/'obj').mkdir(parents=True, exist_ok=True)
+    files = [Path(f).resolve() for f in c_files]
+    for f in files:
+        if not f.is_file(): raise AudioError(f, 'C source not found')
+    cflags = [opt, '-g', '-std=c99', '-Wall', '-Wextra', '-ffunction-sections', '-fdata-sections', *b['arch'],
+              f'-I{bench_dir()}', *[f'-I{Path(d).resolve()}' for d in include_dirs], *[f'-D{d}' for d in defines]]
+    objs = []
+    for src in [*files, bench_dir()/'startup.c']:
+        obj = build/'obj'/f'{src.stem}.o'
+        _run(['arm-none-eabi-gcc', *cflags, '-c', str(src), '-o', str(obj)], src)
+        objs.append(obj)
+    (build/'link.ld').write_text(linker_script(cpu))
+    _run(['arm-none-eabi-gcc', *b['arch'], '--specs=nano.specs', '--specs=rdimon.specs', '-nostartfiles', '-T', str(build/'link.ld'),
+          '-Wl,--gc-sections', f'-Wl,-Map={build/"app.map"}', *map(str, objs), '-lm', '-o', str(build/'app.elf')], files[0])
+    return build/'app.elf'
+
+def elf_sizes(elf) -> dict:
+    "`text`, `data` and `bss` bytes of an ELF (`arm-none-eabi-size`)."
+    line = _run(['arm-none-eabi-size', '-B', '-d', str(elf)], elf).stdout.splitlines()[1].split()
+    return dict(text=int(line[0]), data=int(line[1]), bss=int(line[2]))
+
+def qemu_command(elf, cpu:str='m4', icount:bool=True, profile:int=0) -> list[str]:
+    "The QEMU command line that runs `elf` on board `cpu` (with the instruction-count plugin when `icount`)."
+    cmd = ['qemu-system-arm', '-machine', board(cpu)['machine'], '-nographic', '-monitor', 'none', '-serial', 'null',
+           '-semihosting-config', 'enable=on,target=native', '-kernel', str(elf)]
+    if not icount: return cmd
+    stubs = next(l.split()[0] for l in _run(['arm-none-eabi-nm', str(elf)], elf).stdout.splitlines() if l.endswith(' mcu_marker_stubs'))
+    return cmd + ['-icount', 'shift=0,align=off,sleep=off', '-plugin', f'{plugin_path()},stubs=0x{stubs},profile={profile}']
+
 def mcu_run(c_files, cpu:str='m4', icount:bool=True, opt:str='-O2', include_dirs=(), defines=(), timeout:int=120,
             build_dir=None, profile:int=0) -> McuResult:
-    "Build `c_files` for the Cortex-M `cpu` of the bench and run them under QEMU; see `McuResult`."
+    "Build `c_files` for the Cortex-M board `cpu` of the bench and run them under QEMU; see `McuResult`."
     if build_dir is None:  # a throw-away build folder (pass one to keep the ELF and the linker map)
         with tempfile.TemporaryDirectory(prefix='tinyaudio-mcu-') as d:
             r = mcu_run(c_files, cpu, icount, opt, include_dirs, defines, timeout, Path(d)/'build', profile)
             r.build_dir = None
             return r
-    runner = check_toolchain()
-    files = [Path(f).resolve() for f in c_files]
-    for f in files:
-        if not f.exists(): raise AudioError(f, 'C source not found')
-    build = Path(build_dir)
-    cmd = ['sh', str(runner), '-c', cpu, '-O', opt, '-b', str(build)]
-    for d in include_dirs: cmd += ['-D', f'-I{Path(d).resolve()}']
-    for d in defines: cmd += ['-D', f'-D{d}']
-    if icount: cmd += ['-i', '-p', str(profile)] if profile else ['-i']
-    env = {**os.environ, 'TIMEOUT': str(timeout)}
-    res = subprocess.run(cmd + [str(f) for f in files], capture_output=True, text=True, env=env, timeout=timeout + 120)
-    if res.returncode == 2 and not (build/'app.elf').exists():
-        raise AudioError(files[0], f'Cortex-M build failed:\n{res.stderr[-4000:]}')
-    return McuResult(res.returncode, _clean_stdout(res.stdout), res.stderr, build_dir=build, **_parse_run(res.stdout, res.stderr))
+    elf = build_elf(c_files, build_dir, cpu, opt, include_dirs, defines)
+    try: res = subprocess.run(qemu_command(elf, cpu, icount, profile), capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        return McuResult(124, _clean_stdout((e.stdout or b'').decode() if isinstance(e.stdout, bytes) else e.stdout or ''),
+                         f'timed out after {timeout} s', build_dir=Path(build_dir), **elf_sizes(elf))
+    return McuResult(res.returncode, _clean_stdout(res.stdout), res.stderr, build_dir=Path(build_dir), **elf_sizes(elf),
+                     **_parse_run(res.stdout, res.stderr))
 
-def flash_ram_by_object(result:McuResult) -> dict[str, tuple[int, int]]:
-    "Flash and RAM bytes per object file, from the linker map (the bench's `mapsize.py`)."
-    if result.build_dir is None or not (result.build_dir/'app.map').exists():
-        raise AudioError('app.map', 'no linker map: run mcu_run with a build_dir to keep it')
-    res = subprocess.run(['python3', str(mcu_dir()/'template'/'mapsize.py'), str(result.build_dir/'app.map'),
-                          '--by', 'object', '--top', '200'], capture_output=True, text=True, check=True)
-    rows = [l.split() for l in res.stdout.splitlines()[1:]]
-    return {r[2]: (int(r[0]), int(r[1])) for r in rows if len(r) == 3 and r[2] != 'TOTAL'}
+# %% ../nbs/09_mcu.ipynb #55b5fbd5
+_FLASH_SECTIONS = ('.text', '.ARM.extab', '.ARM.exidx', '.init_array', '.fini_array', '.rodata')
+_INPUT = re.compile(r'^\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+(\S.*)$')
 
-# %% ../nbs/09_mcu.ipynb #074fd182
+def flash_ram_by_object(result_or_map) -> dict[str, tuple[int, int]]:
+    "Flash and RAM bytes per object file, from the linker map of an `McuResult` (or a map file's path)."
+    path = result_or_map if isinstance(result_or_map, (str, Path)) else (result_or_map.build_dir and result_or_map.build_dir/'app.map')
+    if path is None or not Path(path).is_file(): raise AudioError('app.map', 'no linker map: run mcu_run with a build_dir to keep it')
+    text = Path(path).read_text()
+    text = text[text.index('Linker script and memory map'):]
+    flash, ram, out_sec, pending = Counter(), Counter(), None, None
+    for line in text.splitlines():
+        m = re.match(r'^(\.[\w.]+)(\s|$)', line)
+        if m: out_sec, pending = m.group(1), None; continue
+        m = re.match(r'^ (\.[\w.]+|COMMON)\s*(.*)$', line)
+        if m:
+            if not m.group(2): pending = m.group(1); continue
+            line = ' ' + m.group(2)
+        elif pending is None: continue
+        pending = None
+        m = _INPUT.match(' ' + line.strip())
+        if not m: continue
+        size, obj = int(m.group(2), 16), m.group(3).strip()
+        if size == 0 or obj.startswith('load address') or 'linker stubs' in obj: continue
+        obj = obj.split('/')[-1]
+        if out_sec in _FLASH_SECTIONS: flash[obj] += size
+        elif out_sec == '.data': flash[obj] += size; ram[obj] += size
+        elif out_sec == '.bss': ram[obj] += size
+    return {k: (flash[k], ram[k]) for k in sorted(set(flash) | set(ram), key=lambda k: -(flash[k] + ram[k]))}
+
+# %% ../nbs/09_mcu.ipynb #944cc7f8
 REGION_FRONTEND, REGION_NETWORK, REGION_FRAME, REGION_FRAME_Q, REGION_LAYER0 = 1, 2, 3, 4, 16
 
-def pipeline_main_c(prefix:str, audio:np.ndarray) -> str:
-    "A bench `main.c` running `<prefix>_extract` and `<prefix>_run` on `audio` and printing every output."
-    from tinyaudio.export_c import c_array
-    P = prefix.upper()
+def pipeline_main_c(intmodel:IntModel, audio:np.ndarray, prefix:str='app') -> str:
+    "A bench `main.c` running `<prefix>_extract` and `<prefix>_run` on one window of `audio` and printing every output."
+    cfg, P = intmodel.frontend, prefix.upper()
     audio = np.asarray(audio, np.float32).ravel()
+    if len(audio) != cfg.samples_per_window:
+        raise ValueError(f'the bench runs one window of {cfg.samples_per_window} samples, got {len(audio)}')
+    off = window_offset(cfg)
     return f'''/* generated by tinyaudio.mcu.pipeline_main_c */
 #include <stdio.h>
 #include <stdint.h>
@@ -160,7 +255,7 @@ static void print_floats(const char *tag, const float *x, size_t n) {{
     union {{ float f; uint32_t u; }} b;
     for (i = 0; i < n; i++) {{
         b.f = x[i];
-        printf("%s%s%08lx", (i % 16u) ? "" : tag, (i % 16u) ? " " : " ", (unsigned long)b.u);
+        printf("%s%s%08lx", (i % 16u) ? "" : tag, " ", (unsigned long)b.u);
         if (i % 16u == 15u || i + 1u == n) printf("\\n");
     }}
 }}
@@ -169,19 +264,19 @@ int main(void) {{
     ta_status st;
     size_t i;
     mcu_bench_begin({REGION_FRAME});
-    st = ta_logmel_frame(&{prefix}_frontend, test_audio + {prefix}_frontend.win_offset, scratch, frame_mels, 1);
+    st = ta_logmel_frame(&{prefix}_frontend, test_audio + {off}, {P}_WIN_LENGTH, scratch, {P}_N_FFT, frame_mels, {P}_N_MELS);
     mcu_bench_end({REGION_FRAME});
     if (st != TA_OK) return 10 + (int)st;
     mcu_bench_begin({REGION_FRAME_Q});
-    st = ta_logmel_frame_q(&{prefix}_frontend_q, test_audio_q + {prefix}_frontend.win_offset, scratch_q, frame_mels_q, 1);
+    st = ta_logmel_frame_q(&{prefix}_frontend_q, test_audio_q + {off}, {P}_WIN_LENGTH, scratch_q, {P}_N_FFT, frame_mels_q, {P}_N_MELS);
     mcu_bench_end({REGION_FRAME_Q});
     if (st != TA_OK) return 40 + (int)st;
     mcu_bench_begin({REGION_FRONTEND});
-    st = {prefix}_extract(test_audio, {len(audio)}u, features, input);
+    st = {prefix}_extract(test_audio, {P}_WINDOW_SAMPLES, features, {P}_N_FEATURES, input, {P}_INPUT_SIZE);
     mcu_bench_end({REGION_FRONTEND});
     if (st != TA_OK) return 20 + (int)st;
     mcu_bench_begin({REGION_NETWORK});
-    st = {prefix}_run(input, scores);
+    st = {prefix}_run(input, {P}_INPUT_SIZE, scores, {P}_N_CLASSES);
     mcu_bench_end({REGION_NETWORK});
     if (st != TA_OK) return 30 + (int)st;
     print_floats("features", features, {P}_N_FEATURES);
@@ -196,53 +291,55 @@ def _tagged(stdout:str, tag:str) -> list[str]:
     return [tok for line in stdout.splitlines() if line.startswith(tag + ' ') for tok in line.split()[1:]]
 
 def parse_pipeline_output(stdout:str) -> dict:
-    "Features (float32), quantized input (int8) and scores (int32) printed by `pipeline_main_c`."
+    "Features (float32), quantized input (int8), scores (int32) and the fixed-point frame printed by `pipeline_main_c`."
     return dict(features=np.array([int(t, 16) for t in _tagged(stdout, 'features')], np.uint32).view(np.float32),
                 input=np.array([int(t) for t in _tagged(stdout, 'input')], np.int8),
                 scores=np.array([int(t) for t in _tagged(stdout, 'score')], np.int32),
                 frame_q=np.array([int(t) for t in _tagged(stdout, 'melq')], np.int32))
 
-def run_pipeline_on_mcu(intmodel, frontend_cfg, audio:np.ndarray, prefix:str='app', work_dir=None, profile_layers:bool=True,
-                        **kwargs) -> tuple[McuResult, dict]:
-    "Export, build for the Cortex-M4F, run one window of `audio` under QEMU: `(McuResult, parsed outputs)`."
-    from tinyaudio.export_c import write_c_project, c_sources
-    if work_dir is None:
-        with tempfile.TemporaryDirectory(prefix='tinyaudio-mcu-') as d:
-            r, out = run_pipeline_on_mcu(intmodel, frontend_cfg, audio, prefix, d, profile_layers, **kwargs)
-            r.build_dir = None
-            return r, out
-    work = Path(work_dir)
-    project = work/'project'
-    write_c_project(intmodel, frontend_cfg, project, prefix)
-    check_warnings(c_sources(project), [project])
-    main = work/'main.c'; main.write_text(pipeline_main_c(prefix, audio))
-    r = mcu_run([*c_sources(project), main], include_dirs=[project, mcu_dir()/'template'],
+def measure_project(project_dir, intmodel:IntModel, audio:np.ndarray, work_dir, prefix:str='app', cpu:str='m4',
+                    profile_layers:bool=True, **kwargs) -> tuple[McuResult, dict]:
+    "Build a written C project with `pipeline_main_c` for board `cpu` and run one window under QEMU: `(McuResult, outputs)`."
+    project, work = Path(project_dir), Path(work_dir)
+    expected = set(project_texts(intmodel, prefix))
+    present = {p.name for p in project.glob('*.[ch]')}
+    if not expected <= present: raise AudioError(project, f'not the C project of this model: it lacks {sorted(expected - present)}')
+    check_warnings(c_sources(project), [project], arch=board(cpu)['arch'])
+    work.mkdir(parents=True, exist_ok=True)
+    main = atomic_write(work/'main.c', pipeline_main_c(intmodel, audio, prefix))
+    r = mcu_run([*c_sources(project), main], cpu=cpu, include_dirs=[project],
                 defines=['TA_PROFILE_LAYERS'] if profile_layers else [], build_dir=work/'build', **kwargs)
-    if r.returncode != 0: raise AudioError(main, f'exit status {r.returncode}:\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}')
+    if r.returncode != 0: raise AudioError(main, f'exit status {r.returncode} on {cpu}:\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}')
     return r, parse_pipeline_output(r.stdout)
 
+def run_pipeline_on_mcu(intmodel:IntModel, audio:np.ndarray, prefix:str='app', work_dir=None, **kwargs) -> tuple[McuResult, dict]:
+    "Write the C project of `intmodel`, build it for the Cortex-M and run one window of `audio` under QEMU: `(McuResult, outputs)`."
+    if work_dir is None:
+        with tempfile.TemporaryDirectory(prefix='tinyaudio-mcu-') as d:
+            r, out = run_pipeline_on_mcu(intmodel, audio, prefix, d, **kwargs)
+            r.build_dir = None
+            return r, out
+    write_c_project(intmodel, Path(work_dir)/'project', prefix)
+    return measure_project(Path(work_dir)/'project', intmodel, audio, work_dir, prefix, **kwargs)
+
 # %% ../nbs/09_mcu.ipynb #ebcc973f
-def layer_macs(layer) -> int:
-    "Multiply-accumulates of one `IntLayer` (0 for pooling and flatten)."
-    out = int(np.prod(layer.out_shape))
-    if layer.op == 'conv2d': return out*layer.in_shape[0]*layer.kernel[0]*layer.kernel[1]
-    if layer.op == 'depthwise': return out*layer.kernel[0]*layer.kernel[1]
-    if layer.op == 'dense': return out*int(np.prod(layer.in_shape))
-    return 0
+def exported_footprint(result:McuResult, prefix:str='app') -> tuple[int, int]:
+    "Flash and static RAM of the exported code alone (runtime + generated files), without the test harness and libc."
+    from tinyaudio.cgen import RUNTIME_PREFIX
+    sizes = [fr for obj, fr in flash_ram_by_object(result).items() if obj.startswith((f'{RUNTIME_PREFIX}_', f'{prefix}_'))]
+    return sum(f for f, _ in sizes), sum(r for _, r in sizes)
 
-def network_macs(intmodel) -> int:
-    "Multiply-accumulates of one forward pass of `intmodel`."
-    return sum(layer_macs(l) for l in intmodel.layers)
-
-def mcu_report(result:McuResult, intmodel, frontend_cfg) -> dict:
-    "The headline figures of a `run_pipeline_on_mcu` run."
-    regions = result.regions
-    macs = network_macs(intmodel)
-    net = regions[REGION_NETWORK]['insns']
-    return dict(flash=result.flash, ram=result.ram, stack=result.stack_used,
-                insns_frame=regions[REGION_FRAME]['insns'], insns_frame_q=regions[REGION_FRAME_Q]['insns'],
-                insns_window_frontend=regions[REGION_FRONTEND]['insns'],
-                insns_window_network=net, macs=macs, insns_per_mac=net/max(macs, 1),
-                frames_per_window=frontend_cfg.frames_per_window,
-                layers={l.name: dict(op=l.op, macs=layer_macs(l), insns=regions[REGION_LAYER0 + i]['insns'])
+def mcu_report(result:McuResult, intmodel:IntModel, clock_hz:float=80e6, prefix:str='app') -> dict:
+    "The headline figures of a `measure_project` run: footprint, instructions per frame, window, hop and MAC, real-time factor."
+    regions, w = result.regions, intmodel.frontend.windowing()
+    macs, net, frame = network_macs(intmodel), regions[REGION_NETWORK]['insns'], regions[REGION_FRAME]['insns']
+    insns_per_hop = w['hop_frames']*frame + net
+    hop_s = w['hop_samples']/intmodel.frontend.sample_rate
+    flash, ram = exported_footprint(result, prefix) if result.build_dir is not None else (None, None)
+    return dict(flash=result.flash, ram=result.ram, stack=result.stack_used, exported_flash=flash, exported_ram=ram,
+                insns_frame=frame, insns_frame_q=regions[REGION_FRAME_Q]['insns'],
+                insns_window_frontend=regions[REGION_FRONTEND]['insns'], insns_window_network=net, macs=macs,
+                insns_per_mac=net/max(macs, 1), frames_per_window=w['frames_per_window'], hop_frames=w['hop_frames'],
+                hop_s=hop_s, insns_per_hop=insns_per_hop, clock_hz=clock_hz, real_time_factor=insns_per_hop/clock_hz/hop_s,
+                layers={l.name: dict(op=l.op, macs=l.macs, insns=regions[REGION_LAYER0 + i]['insns'])
                         for i, l in enumerate(intmodel.layers) if REGION_LAYER0 + i in regions})

@@ -15,31 +15,35 @@ from torch import nn
 from .core import AudioError
 
 # %% auto #0
-__all__ = ['ALLOWED_LAYERS', 'MODELS', 'IN_PLACE_LAYERS', 'ESC50_BUDGET', 'LayerError', 'exportable_layers', 'check_exportable',
-           'round_channels', 'same_padding', 'conv_bn_relu', 'ds_block', 'feature_shape', 'global_pool_classifier',
-           'dense_classifier', 'ds_cnn', 'stride_ds', 'sb_cnn', 'tcnn', 'build_model', 'model_cost', 'cost_totals',
-           'plot_model_cost', 'fits_budget', 'zoo_cost', 'show_zoo_cost', 'pareto_front', 'plot_accuracy_vs_cost']
+__all__ = ['ALLOWED_LAYERS', 'DROPPED_AT_INFERENCE', 'MODELS', 'IN_PLACE_LAYERS', 'ESC50_BUDGET', 'LayerError', 'flat_layers',
+           'check_exportable', 'round_channels', 'same_padding', 'conv_bn_relu', 'ds_block', 'feature_shape',
+           'global_pool_classifier', 'dense_classifier', 'ds_cnn', 'stride_ds', 'sb_cnn', 'tcnn', 'build_model',
+           'layer_macs', 'model_cost', 'cost_totals', 'plot_model_cost', 'fits_budget', 'zoo_cost', 'show_zoo_cost',
+           'pareto_front', 'plot_accuracy_vs_cost']
 
 # %% ../nbs/04_models.ipynb #abcaa2ad
-ALLOWED_LAYERS = (nn.Conv2d, nn.BatchNorm2d, nn.ReLU, nn.MaxPool2d, nn.AvgPool2d, nn.Flatten, nn.Dropout, nn.Linear)
+ALLOWED_LAYERS = (nn.Conv2d, nn.BatchNorm2d, nn.ReLU, nn.MaxPool2d, nn.AvgPool2d, nn.Flatten, nn.Dropout, nn.Identity, nn.Linear)
+DROPPED_AT_INFERENCE = (nn.Dropout, nn.Identity)
 
 class LayerError(AudioError):
-    "A layer the quantizer or integer C export cannot represent; names the layer as `AudioError` names a file."
-    def __init__(self, name:str, layer:nn.Module, problem:str):
+    "A layer the quantizer or the integer C export cannot take; names the layer as `AudioError` names a file."
+    def __init__(self, name:str, problem:str, layer:nn.Module|None=None):
         self.layer = layer
-        super().__init__(f"layer '{name}' ({type(layer).__name__})", problem)
+        super().__init__(f"layer '{name}'" + (f" ({type(layer).__name__})" if layer is not None else ''), problem)
 
 def _is_plain_sequential(module:nn.Module) -> bool:
     # a Sequential subclass with its own forward could hide functional ops
     return isinstance(module, nn.Sequential) and type(module).forward is nn.Sequential.forward
 
-def exportable_layers(model:nn.Module) -> list[tuple[str, nn.Module]]:
-    "(name, module) for every leaf of `model` in execution order; containers must be plain `nn.Sequential`."
+def flat_layers(model:nn.Module) -> list[tuple[str, nn.Module]]:
+    "(dotted name, module) of every leaf of `model` in execution order; every container must be a plain `nn.Sequential`."
+    if not _is_plain_sequential(model):
+        raise LayerError(type(model).__name__, 'the model must be a plain nn.Sequential: its forward order is then known', model)
     layers = []
     for name, module in model.named_modules():
-        if len(list(module.children())) == 0: layers.append((name or type(module).__name__, module))
+        if len(list(module.children())) == 0: layers.append((name, module))
         elif not _is_plain_sequential(module):
-            raise LayerError(name or 'model', module, 'containers must be plain nn.Sequential (no custom forward)')
+            raise LayerError(name, 'containers must be plain nn.Sequential (no custom forward)', module)
     return layers
 
 # %% ../nbs/04_models.ipynb #54fd0c76
@@ -61,31 +65,32 @@ def _pool_problem(pool:nn.Module) -> str|None:
 
 def _layer_problem(layer:nn.Module) -> str|None:
     if not isinstance(layer, ALLOWED_LAYERS):
-        return f"not exportable; use only {', '.join(t.__name__ for t in ALLOWED_LAYERS)}"
+        return f"has no integer form; use only {', '.join(t.__name__ for t in ALLOWED_LAYERS)}"
     if isinstance(layer, nn.Conv2d): return _conv_problem(layer)
     if isinstance(layer, (nn.MaxPool2d, nn.AvgPool2d)): return _pool_problem(layer)
-    if isinstance(layer, nn.Linear) and layer.bias is None: return "Linear needs bias=True"
     if isinstance(layer, nn.Flatten) and (layer.start_dim, layer.end_dim) != (1, -1): return "Flatten must be Flatten(1, -1)"
     return None
 
 def _order_problem(prev:nn.Module|None, layer:nn.Module, flattened:bool) -> str|None:
     if isinstance(layer, nn.BatchNorm2d) and not isinstance(prev, nn.Conv2d):
         return "BatchNorm2d must directly follow a Conv2d so that it can be folded into it"
-    if isinstance(prev, nn.Conv2d) and prev.bias is not None and isinstance(layer, nn.BatchNorm2d):
-        return "the Conv2d before this BatchNorm2d has a bias; use bias=False (batch norm supplies the bias)"
     if isinstance(layer, nn.Linear) and not flattened: return "Linear before any Flatten"
     if flattened and isinstance(layer, (nn.Conv2d, nn.BatchNorm2d, nn.MaxPool2d, nn.AvgPool2d)):
         return "2D layer after Flatten"
     return None
 
 def check_exportable(model:nn.Module) -> nn.Module:
-    "Raise `LayerError` naming the first layer that Brevitas quantization or the integer C export cannot take; else return `model`."
-    prev, flattened = None, False
-    for name, layer in exportable_layers(model):
+    "Raise `LayerError` naming the first layer that quantization or the integer C export cannot take; else return `model`."
+    prev, flattened, layers = None, False, flat_layers(model)
+    for name, layer in layers:
         problem = _layer_problem(layer) or _order_problem(prev, layer, flattened)
-        if problem: raise LayerError(name, layer, problem)
+        if problem: raise LayerError(name, problem, layer)
         flattened = flattened or isinstance(layer, nn.Flatten)
-        if not isinstance(layer, (nn.ReLU, nn.Dropout)): prev = layer
+        prev = layer
+    kept = [(n, l) for n, l in layers if not isinstance(l, DROPPED_AT_INFERENCE)]
+    if not kept or not isinstance(kept[-1][1], nn.Linear):
+        name, layer = kept[-1] if kept else ('model', None)
+        raise LayerError(name, 'the model must end with nn.Linear (the logits)', layer)
     return model
 
 # %% ../nbs/04_models.ipynb #417693d3
@@ -223,13 +228,24 @@ def _n_bytes(n_values:int, bits:int) -> int: return math.ceil(n_values * bits / 
 def _layer_bits(bits, name:str) -> int:
     return bits.get(name, bits.get('default', 8)) if isinstance(bits, dict) else bits
 
-def _macs(layer:nn.Module, out:torch.Tensor) -> int:
-    if isinstance(layer, nn.Conv2d):
-        kh, kw = layer.kernel_size
-        return out[0].numel() * layer.in_channels // layer.groups * kh * kw
-    if isinstance(layer, nn.Linear): return layer.in_features * layer.out_features
-    if isinstance(layer, nn.AvgPool2d): return out[0].numel() * math.prod(_pair(layer.kernel_size))
+def layer_macs(op:str, in_channels:int, out_shape, kernel=(1, 1)) -> int:
+    "Multiply-accumulates of one layer for one window: `op` is 'conv2d', 'depthwise' or 'dense'; anything else (pooling, flatten) is 0."
+    outputs, (kh, kw) = math.prod(out_shape), _pair(kernel)
+    if op == 'conv2d': return outputs * in_channels * kh * kw
+    if op == 'depthwise': return outputs * kh * kw
+    if op == 'dense': return outputs * in_channels
     return 0
+
+def _layer_op(layer:nn.Module) -> str|None:
+    if isinstance(layer, nn.Linear): return 'dense'
+    if isinstance(layer, nn.Conv2d): return 'conv2d' if layer.groups == 1 else 'depthwise'
+    return None
+
+def _macs(layer:nn.Module, out:torch.Tensor) -> int:
+    op = _layer_op(layer)
+    if op is None: return 0
+    in_channels = layer.in_features if op == 'dense' else layer.in_channels // layer.groups
+    return layer_macs(op, in_channels, out[0].shape, getattr(layer, 'kernel_size', (1, 1)))
 
 def _bias_values(layer:nn.Module) -> int:
     if isinstance(layer, (nn.Conv2d, nn.Linear)) and layer.bias is not None: return layer.bias.numel()
@@ -239,13 +255,10 @@ def _bias_values(layer:nn.Module) -> int:
 def _weight_values(layer:nn.Module) -> int:
     return layer.weight.numel() if isinstance(layer, (nn.Conv2d, nn.Linear)) else 0
 
-def _leaf_layers(model:nn.Module) -> list[tuple[str, nn.Module]]:
-    return [(name, m) for name, m in model.named_modules() if len(list(m.children())) == 0]
-
 def _trace(model:nn.Module, n_mels:int, n_frames:int) -> list[tuple[str, nn.Module, torch.Tensor, torch.Tensor]]:
     "(name, layer, input, output) for every leaf call of one forward pass on a zero window."
     calls, hooks = [], []
-    for name, layer in _leaf_layers(model):
+    for name, layer in flat_layers(model):
         hook = lambda m, inp, out, name=name: calls.append((name, m, inp[0], out))
         hooks.append(layer.register_forward_hook(hook))
     was_training = model.training
@@ -258,7 +271,7 @@ def _trace(model:nn.Module, n_mels:int, n_frames:int) -> list[tuple[str, nn.Modu
     return calls
 
 # %% ../nbs/04_models.ipynb #db77caaa
-def model_cost(model:nn.Module, n_mels:int, n_frames:int, window_s:float|None=None, hop_s:float|None=None,
+def model_cost(model:nn.Module, n_mels:int, n_frames:int, windows_per_s:float|None=None,
                bits:int|dict=8, act_bits:int|None=None) -> pd.DataFrame:
     "Per-layer params, MACs, activation/RAM bytes and weight bytes for one (1, n_mels, n_frames) window; totals in `.attrs['totals']`."
     act_bits = act_bits or (bits if isinstance(bits, int) else 8)
@@ -272,12 +285,12 @@ def model_cost(model:nn.Module, n_mels:int, n_frames:int, window_s:float|None=No
                          weight_bytes=_n_bytes(_weight_values(layer), _layer_bits(bits, name)),
                          bias_bytes=4 * _bias_values(layer)))
     df = pd.DataFrame(rows)
-    df.attrs['totals'] = cost_totals(df, hop_s or window_s, _n_bytes(n_mels * n_frames, act_bits))
+    df.attrs['totals'] = cost_totals(df, windows_per_s, _n_bytes(n_mels * n_frames, act_bits))
     return df
 
-def cost_totals(df:pd.DataFrame, hop_s:float|None=None, input_bytes:int=0) -> dict:
-    "Whole-model figures from `model_cost`'s per-layer table: one window every `hop_s` seconds gives the per-second MACs."
-    windows_per_s = 1 / hop_s if hop_s else float('nan')
+def cost_totals(df:pd.DataFrame, windows_per_s:float|None=None, input_bytes:int=0) -> dict:
+    "Whole-model figures from `model_cost`'s per-layer table; `windows_per_s` (a `FrontendConfig`'s `windows_per_second`) gives the per-second MACs."
+    windows_per_s = windows_per_s or float('nan')
     macs = int(df.macs.sum())
     return dict(params=int(df.params.sum()), macs=macs, windows_per_s=windows_per_s, macs_per_s=macs * windows_per_s,
                 peak_ram_bytes=int(max(df.ram_bytes.max(), input_bytes)), weight_bytes=int(df.weight_bytes.sum()),
@@ -310,13 +323,13 @@ def fits_budget(totals:dict, weight_bytes:float=ESC50_BUDGET['weight_bytes'], ma
 def _config_label(name:str, kwargs:dict) -> str:
     return name + ''.join(f' {k}={v}' for k, v in kwargs.items())
 
-def zoo_cost(n_classes:int, n_mels:int, n_frames:int, window_s:float|None=None, hop_s:float|None=None, bits:int|dict=8,
+def zoo_cost(n_classes:int, n_mels:int, n_frames:int, windows_per_s:float|None=None, bits:int|dict=8,
              configs:list|None=None, budget:dict|None=None) -> pd.DataFrame:
     "One row of `model_cost` totals per zoo model (or per `(name, kwargs)` in `configs`), with `fits` when a `budget` is given."
     rows = []
     for name, kwargs in configs or [(name, {}) for name in MODELS]:
         model = build_model(name, n_classes, n_mels, n_frames, **kwargs)
-        totals = model_cost(model, n_mels, n_frames, window_s, hop_s, bits).attrs['totals']
+        totals = model_cost(model, n_mels, n_frames, windows_per_s, bits).attrs['totals']
         rows.append(dict(model=_config_label(name, kwargs), **totals, **({'fits': fits_budget(totals, **budget)} if budget else {})))
     return pd.DataFrame(rows).set_index('model')
 

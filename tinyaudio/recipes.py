@@ -7,27 +7,28 @@ Docs: https://tinyaudio.github.io/tinyaudio/recipes.html.md"""
 
 # %% ../nbs/10_recipes.ipynb #ff97394e
 from __future__ import annotations
-import os, dataclasses
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 import pandas as pd
-from .core import data_root
-from .data import (AudioItems, read_esc50, read_fsdd, read_speech_commands, read_urbansound8k, read_folder,
-                            read_csv, make_synthetic, audio_dataloaders, speech_commands_noise)
+from .core import data_root, cache_dir
+from .data import AudioItems, audio_dataloaders
+from .datasets import (read_esc50, read_fsdd, read_speech_commands, read_urbansound8k, read_folder, read_csv,
+                                make_synthetic)
 from .features import FrontendConfig, LogMelTfm
 
 # %% auto #0
-__all__ = ['RECIPES', 'Recipe', 'cache_dir', 'synthetic_items', 'read_dataset', 'recipe_for', 'recipe_tfms', 'recipe_callbacks',
-           'recipe_dataloaders', 'describe_dataset']
+__all__ = ['RECIPES', 'DATASET_READERS', 'Recipe', 'synthetic_items', 'read_dataset', 'recipe_for', 'recipe_tfms',
+           'recipe_callbacks', 'recipe_dataloaders', 'describe_dataset']
 
 # %% ../nbs/10_recipes.ipynb #da1adb66
 @dataclass
 class Recipe:
     "A dataset protocol plus the frontend, windowing and training defaults measured with it."
     name:str
-    frontend:FrontendConfig
-    hop_s:float=0.5                 # hop between analysis windows (the window length is `frontend.window_seconds`)
+    frontend:FrontendConfig         # log-mel, analysis window and window hop
     valid_split:str='valid'         # which split is evaluated
+    split:dict=field(default_factory=dict)  # options of the dataset reader that choose the held-out clips
     model:str='ds_cnn'
     model_kwargs:dict=field(default_factory=dict)
     epochs:int=20
@@ -37,14 +38,22 @@ class Recipe:
     folder:str|None=None            # subfolder of `data_root()` holding the dataset
 
     @property
-    def window_s(self) -> float: return self.frontend.window_seconds
-    @property
     def input_shape(self) -> tuple: return self.frontend.input_shape
 
     def replace(self, **changes) -> Recipe:
-        "A copy with some fields changed (`frontend` may be given as a dict of FrontendConfig changes)."
+        "A copy with some fields changed (`frontend` and `split` may be given as dicts of changes)."
         if isinstance(changes.get('frontend'), dict): changes['frontend'] = dataclasses.replace(self.frontend, **changes['frontend'])
+        if 'split' in changes: changes['split'] = {**self.split, **changes['split']}
         return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        "Every field, the frontend as `FrontendConfig.to_dict`: what a run folder records."
+        return {**dataclasses.asdict(self), 'frontend': self.frontend.to_dict()}
+
+    @classmethod
+    def from_dict(cls, d:dict) -> Recipe:
+        "Inverse of `to_dict`."
+        return cls(**{**d, 'frontend': FrontendConfig.from_dict(d['frontend'])})
 
 # %% ../nbs/10_recipes.ipynb #7107a329
 RECIPES = {
@@ -53,39 +62,46 @@ RECIPES = {
     'fsdd': Recipe('fsdd', FrontendConfig(sample_rate=8000, n_fft=256, win_length=240, hop_length=160, n_mels=40),
                    valid_split='test', model='tcnn', epochs=15, lr=1e-2, folder='fsdd'),
     'esc50': Recipe('esc50', FrontendConfig(sample_rate=16000, n_fft=512, win_length=480, hop_length=160, n_mels=64),
-                    model='stride_ds', epochs=80, lr=1e-2, mixup=0.3, folder='esc50'),
-    'speechcommands': Recipe('speechcommands', FrontendConfig(sample_rate=16000, n_mels=40), model='tcnn',
-                             epochs=20, lr=1e-2, folder='speech_commands_v0.02_test'),
+                    split=dict(valid_fold=4), model='stride_ds', epochs=80, lr=1e-2, mixup=0.3, folder='esc50'),
+    'speechcommands': Recipe('speechcommands', FrontendConfig(sample_rate=16000, n_mels=40), split=dict(valid_pct=15, test_pct=0),
+                             model='tcnn', epochs=20, lr=1e-2, folder='speech_commands_v0.02_test'),
     'urbansound8k': Recipe('urbansound8k', FrontendConfig(sample_rate=16000, n_fft=512, win_length=480, hop_length=160,
-                           n_mels=64), model='tcnn', epochs=40, lr=1e-2, folder='UrbanSound8K'),
+                           n_mels=64), split=dict(valid_fold=10), model='tcnn', epochs=40, lr=1e-2, folder='UrbanSound8K'),
 }
 
 # %% ../nbs/10_recipes.ipynb #977a9710
-def cache_dir() -> Path:
-    "Where tinyaudio keeps generated data: `$TINYAUDIO_CACHE`, else `~/.cache/tinyaudio`."
-    return Path(os.environ.get('TINYAUDIO_CACHE', Path.home()/'.cache'/'tinyaudio')).expanduser()
-
 def synthetic_items(n_per_class:int=40, seed:int=0, dest=None) -> AudioItems:
-    "The seeded synthetic dataset, generated on first use."
+    "The seeded synthetic dataset, generated on first use (complete or not at all) and read from the cache afterwards."
     dest = Path(dest) if dest is not None else cache_dir()/f'synthetic-{n_per_class}-{seed}'
+    if (dest/'labels.csv').is_file(): return read_csv(dest/'labels.csv')
     return make_synthetic(dest, n_per_class=n_per_class, seed=seed)
 
-def _named_reader(name:str, root:Path):
-    readers = {'fsdd': read_fsdd, 'esc50': lambda r: read_esc50(r, valid_fold=4),
-               'speechcommands': lambda r: read_speech_commands(r, valid_pct=15, test_pct=0),
-               'urbansound8k': lambda r: read_urbansound8k(r, valid_fold=10)}
-    return readers[name](root)
+DATASET_READERS = {  # reader and the split options it takes, for each named dataset
+    'fsdd': (read_fsdd, ()), 'esc50': (read_esc50, ('valid_fold',)),
+    'speechcommands': (read_speech_commands, ('valid_pct', 'test_pct')), 'urbansound8k': (read_urbansound8k, ('valid_fold',))}
 
-def read_dataset(spec:str, root=None, n_per_class:int=40, seed:int=0) -> AudioItems:
-    "Items of a recipe name ('synthetic', 'fsdd', 'esc50', ...), a class-per-folder tree, or a CSV file."
-    if spec == 'synthetic': return synthetic_items(n_per_class, seed)
-    if spec in RECIPES:
+def _check_split(name:str, split:dict, allowed) -> dict:
+    unknown = sorted(set(split) - set(allowed))
+    if unknown:
+        takes = f"takes {', '.join(allowed)}" if allowed else 'has a fixed split'
+        raise ValueError(f"{name} {takes}; {', '.join(unknown)} does not apply")
+    return split
+
+def read_dataset(spec:str, root=None, split:dict|None=None, n_per_class:int=40, seed:int=0) -> AudioItems:
+    "Items of a recipe name ('synthetic', 'fsdd', 'esc50', ...), a class-per-folder tree, or a CSV file; `split` goes to the reader."
+    split = dict(split or {})
+    if spec == 'synthetic':
+        _check_split(spec, split, ())
+        return synthetic_items(n_per_class, seed)
+    if spec in DATASET_READERS:
+        reader, allowed = DATASET_READERS[spec]
+        _check_split(spec, split, allowed)
         folder = Path(root) if root is not None else data_root()/RECIPES[spec].folder
         if not folder.exists(): raise FileNotFoundError(f"{spec}: no dataset at {folder} (set $TINYAUDIO_DATA or pass root)")
-        return _named_reader(spec, folder)
+        return reader(folder, **split)
     path = Path(spec)
-    if path.suffix.lower() == '.csv': return read_csv(path)
-    if path.is_dir(): return read_folder(path)
+    if path.suffix.lower() == '.csv': return read_csv(path, **_check_split(path.name, split, ()))
+    if path.is_dir(): return read_folder(path, **_check_split(path.name, split, ('valid_pct',)))
     raise ValueError(f"{spec}: not a recipe ({', '.join(RECIPES)}), a folder of class folders, or a CSV file")
 
 def recipe_for(spec:str) -> Recipe:
@@ -108,8 +124,7 @@ def recipe_callbacks(recipe:Recipe) -> list:
 def recipe_dataloaders(recipe:Recipe, items, augment:bool=False, seed:int=0, bs:int|None=None, **kwargs):
     "fastai DataLoaders for `items` with the recipe's rate, windows, split and frontend."
     item_tfms,batch_tfms = recipe_tfms(recipe, augment, seed)
-    return audio_dataloaders(items, sr=recipe.frontend.sample_rate, window_s=recipe.window_s, hop_s=recipe.hop_s,
-                             valid_split=recipe.valid_split, bs=bs or recipe.bs, seed=seed,
+    return audio_dataloaders(items, recipe.frontend, valid_split=recipe.valid_split, bs=bs or recipe.bs, seed=seed,
                              item_tfms=item_tfms, batch_tfms=batch_tfms, **kwargs)
 
 # %% ../nbs/10_recipes.ipynb #f8644672

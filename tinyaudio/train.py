@@ -6,7 +6,7 @@ Docs: https://tinyaudio.github.io/tinyaudio/train.html.md"""
 
 # %% ../nbs/05_train.ipynb #b9c8ff23
 from __future__ import annotations
-import io, os, random, tempfile
+import io, random
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -22,14 +22,14 @@ from fastai.callback.tracker import SaveModelCallback, EarlyStoppingCallback
 from fastai.losses import CrossEntropyLossFlat, LabelSmoothingCrossEntropyFlat
 from fastai.metrics import accuracy
 from fastai.interpret import ClassificationInterpretation
-from .core import seed_everything
+from .core import seed_everything, atomic_write
 from .aggregate import aggregate, clip_targets, clip_metrics
 
 # %% auto #0
 __all__ = ['CHECKPOINT_FORMAT', 'SeedCallback', 'valid_clip_ids', 'ClipAccuracy', 'find_frontend', 'model_input_shape',
            'zoo_name', 'build_named_model', 'head_splitter', 'last_linear', 'make_quiet', 'audio_learner',
            'clip_predict', 'clip_report', 'show_results', 'window_interpretation', 'plot_confusion', 'top_losses',
-           'wav_bytes', 'listen_top_losses', 'Checkpoint', 'atomic_torch_save', 'save_checkpoint', 'load_checkpoint',
+           'wav_bytes', 'listen_top_losses', 'Checkpoint', 'torch_save', 'save_checkpoint', 'load_checkpoint',
            'replace_head', 'finetune_from', 'items_dl', 'predict_clips']
 
 # %% ../nbs/05_train.ipynb #278412e7
@@ -79,7 +79,8 @@ class ClipAccuracy(Metric):
 
 # %% ../nbs/05_train.ipynb #cb37ffeb
 def find_frontend(dls):
-    "The `FrontendConfig` of the first batch transform in `dls` that carries one (a `LogMelTfm`), else None."
+    "The `FrontendConfig` of `dls` (`audio_dataloaders` records it), else of a batch transform that carries one, else None."
+    if getattr(dls, 'frontend', None) is not None: return dls.frontend
     for dl in dls.loaders:
         for tfm in getattr(getattr(dl, 'after_batch', None), 'fs', []):
             cfg = getattr(tfm, 'cfg', None)
@@ -272,22 +273,14 @@ def _frontend_from_json(text:str|None):
     from tinyaudio.features import FrontendConfig
     return FrontendConfig.from_json(text)
 
-def atomic_torch_save(obj, path) -> Path:
-    "`torch.save` to a temporary file beside `path`, then rename it over `path`."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd,tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + '.', suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            torch.save(obj, f); f.flush(); os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
-    return path
+def torch_save(obj, path) -> Path:
+    "`torch.save` through `atomic_write`: a checkpoint is complete or absent, never truncated."
+    return atomic_write(path, lambda tmp: torch.save(obj, tmp))
 
 def save_checkpoint(learn:Learner, path) -> Path:
     "Save weights, model name and arguments, frontend configuration and vocab of `learn` to `path` (atomically)."
     state = {k: v.detach().cpu() for k,v in learn.model.state_dict().items()}
-    return atomic_torch_save(dict(format=CHECKPOINT_FORMAT, state_dict=state, model_name=getattr(learn, 'model_name', None),
+    return torch_save(dict(format=CHECKPOINT_FORMAT, state_dict=state, model_name=getattr(learn, 'model_name', None),
                                   model_kwargs=dict(getattr(learn, 'model_kwargs', {}) or {}),
                                   frontend=_frontend_json(getattr(learn, 'frontend', None)), vocab=_vocab(learn)), path)
 

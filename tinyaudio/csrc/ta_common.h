@@ -1,9 +1,16 @@
 /* tinyaudio C runtime: status codes and small shared helpers.
- * C99, no malloc; every public function returns a ta_status. */
+ * C99, no malloc; every public function returns a ta_status. Every buffer argument comes with its
+ * length in elements, which must equal the length the configuration or layer implies (TA_ERR_SIZE
+ * otherwise, and nothing is written). Arguments are checked in this order: NULL pointers (TA_ERR_NULL),
+ * then lengths (TA_ERR_SIZE), then the configuration (TA_ERR_CONFIG). */
 #ifndef TA_COMMON_H
 #define TA_COMMON_H
 #include <stddef.h>
 #include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef enum {
     TA_OK = 0,
@@ -13,4 +20,14 @@ typedef enum {
     TA_ERR_NOT_READY = 4  /* streaming: not enough audio for a result yet */
 } ta_status;
 
+/* The enum name of `status` ("TA_OK", "TA_ERR_NULL", ...), "TA_UNKNOWN_STATUS" for any other value.
+ * A static string: never NULL, never to be freed. */
+const char *ta_status_str(ta_status status);
+
+/* Precondition of a public function: return `status` from it unless `cond` holds. */
+#define TA_REQUIRE(cond, status) do { if (!(cond)) return (status); } while (0)
+
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -44,8 +44,8 @@ static float finish(float re, float im, uint8_t power) {
 ta_status ta_rfft_power(float *buf, uint16_t n, const float *twiddle_cos, const float *twiddle_sin,
                         uint8_t power) {
     uint32_t m, k;
-    if (!buf || !twiddle_cos || !twiddle_sin) return TA_ERR_NULL;
-    if (n < 4u || (n & (uint16_t)(n - 1u)) != 0u || (power != 1u && power != 2u)) return TA_ERR_CONFIG;
+    TA_REQUIRE(buf && twiddle_cos && twiddle_sin, TA_ERR_NULL);
+    TA_REQUIRE(n >= 4u && (n & (uint16_t)(n - 1u)) == 0u && (power == 1u || power == 2u), TA_ERR_CONFIG);
     m = (uint32_t)n / 2u;
     /* Pack even samples as real and odd as imaginary parts: one n/2-point complex FFT. */
     complex_fft(buf, m, n, twiddle_cos, twiddle_sin);

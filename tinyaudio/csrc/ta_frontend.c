@@ -30,11 +30,17 @@ static float portable_logf(float x) {
     return (float)e * ln2_hi + ((float)e * ln2_lo + (2.0f * s + 2.0f * s * poly));
 }
 
-ta_status ta_logmel_spectrum(const ta_frontend_cfg *cfg, float *scratch, float *out, size_t out_stride) {
+/* The tables the spectrum stage reads (cfg itself already checked). */
+static int spectrum_tables(const ta_frontend_cfg *cfg) {
+    return cfg->twiddle_cos && cfg->twiddle_sin && cfg->mel_start && cfg->mel_len && cfg->mel_offset
+        && cfg->mel_weight;
+}
+
+/* FFT + mel of the n_fft samples in scratch into out[m * out_stride]; the arguments are checked by the
+ * caller except those ta_rfft_power checks (n_fft and power: TA_ERR_CONFIG). */
+static ta_status spectrum_strided(const ta_frontend_cfg *cfg, float *scratch, float *out, size_t out_stride) {
     uint16_t m;
     ta_status st;
-    if (!cfg || !scratch || !out || !cfg->mel_start || !cfg->mel_len || !cfg->mel_offset || !cfg->mel_weight)
-        return TA_ERR_NULL;
     st = ta_rfft_power(scratch, cfg->n_fft, cfg->twiddle_cos, cfg->twiddle_sin, cfg->power);
     if (st != TA_OK) return st;
     for (m = 0; m < cfg->n_mels; m++) {
@@ -49,15 +55,35 @@ ta_status ta_logmel_spectrum(const ta_frontend_cfg *cfg, float *scratch, float *
     return TA_OK;
 }
 
-ta_status ta_logmel_frame(const ta_frontend_cfg *cfg, const float *frame, float *scratch,
-                          float *out, size_t out_stride) {
+ta_status ta_logmel_spectrum(const ta_frontend_cfg *cfg, float *scratch, size_t n_scratch,
+                             float *out, size_t n_out) {
+    TA_REQUIRE(cfg && scratch && out, TA_ERR_NULL);
+    TA_REQUIRE(spectrum_tables(cfg), TA_ERR_NULL);
+    TA_REQUIRE(n_scratch == cfg->n_fft, TA_ERR_SIZE);
+    TA_REQUIRE(n_out == cfg->n_mels, TA_ERR_SIZE);
+    return spectrum_strided(cfg, scratch, out, 1u);
+}
+
+/* One frame into out[m * out_stride]; the arguments are checked by the caller, win_offset + win_length
+ * <= n_fft included. */
+static ta_status frame_strided(const ta_frontend_cfg *cfg, const float *frame, float *scratch,
+                               float *out, size_t out_stride) {
     uint16_t i;
-    if (!cfg || !frame || !scratch || !out || !cfg->window) return TA_ERR_NULL;
-    if ((uint32_t)cfg->win_offset + cfg->win_length > cfg->n_fft) return TA_ERR_CONFIG;
     /* torch.stft zero-pads a short window on both sides to n_fft */
     for (i = 0; i < cfg->n_fft; i++) scratch[i] = 0.0f;
     for (i = 0; i < cfg->win_length; i++) scratch[cfg->win_offset + i] = frame[i] * cfg->window[i];
-    return ta_logmel_spectrum(cfg, scratch, out, out_stride);
+    return spectrum_strided(cfg, scratch, out, out_stride);
+}
+
+ta_status ta_logmel_frame(const ta_frontend_cfg *cfg, const float *frame, size_t n_frame,
+                          float *scratch, size_t n_scratch, float *out, size_t n_out) {
+    TA_REQUIRE(cfg && frame && scratch && out, TA_ERR_NULL);
+    TA_REQUIRE(cfg->window && spectrum_tables(cfg), TA_ERR_NULL);
+    TA_REQUIRE(n_frame == cfg->win_length, TA_ERR_SIZE);
+    TA_REQUIRE(n_scratch == cfg->n_fft, TA_ERR_SIZE);
+    TA_REQUIRE(n_out == cfg->n_mels, TA_ERR_SIZE);
+    TA_REQUIRE((uint32_t)cfg->win_offset + cfg->win_length <= cfg->n_fft, TA_ERR_CONFIG);
+    return frame_strided(cfg, frame, scratch, out, 1u);
 }
 
 /* Kahan-compensated float sum: the window mean must not drift with thousands of terms. */
@@ -75,10 +101,10 @@ static float kahan_mean(const float *x, size_t n, float centre) {
 ta_status ta_normalize(const ta_frontend_cfg *cfg, float *x, size_t n) {
     float mean, var = 0.0f, c = 0.0f, sd;
     size_t i;
-    if (!cfg || !x) return TA_ERR_NULL;
-    if (n < 2u) return TA_ERR_SIZE;
+    TA_REQUIRE(cfg && x, TA_ERR_NULL);
+    TA_REQUIRE(n >= 2u, TA_ERR_SIZE);
     if (cfg->normalize == TA_NORM_NONE) return TA_OK;
-    if (cfg->normalize != TA_NORM_WINDOW) return TA_ERR_CONFIG;
+    TA_REQUIRE(cfg->normalize == TA_NORM_WINDOW, TA_ERR_CONFIG);
     mean = kahan_mean(x, n, 0.0f);
     for (i = 0; i < n; i++) {
         float d = x[i] - mean, y = d * d - c, t = var + y;
@@ -95,7 +121,7 @@ ta_status ta_normalize(const ta_frontend_cfg *cfg, float *x, size_t n) {
 ta_status ta_clamp_top_db(const ta_frontend_cfg *cfg, float *x, size_t n) {
     float peak, lowest;
     size_t i;
-    if (!cfg || !x) return TA_ERR_NULL;
+    TA_REQUIRE(cfg && x, TA_ERR_NULL);
     if (!cfg->use_top_db || n == 0u) return TA_OK;
     peak = x[0];
     for (i = 1; i < n; i++) if (x[i] > peak) peak = x[i];
@@ -105,15 +131,21 @@ ta_status ta_clamp_top_db(const ta_frontend_cfg *cfg, float *x, size_t n) {
 }
 
 ta_status ta_logmel_window(const ta_frontend_cfg *cfg, const float *audio, size_t n_samples,
-                           float *scratch, float *out) {
+                           float *scratch, size_t n_scratch, float *out, size_t n_out) {
     uint16_t t;
-    if (!cfg || !audio || !scratch || !out) return TA_ERR_NULL;
-    if (cfg->n_frames == 0u) return TA_ERR_CONFIG;
-    if (n_samples < (size_t)(cfg->n_frames - 1u) * cfg->hop_length + cfg->win_offset + cfg->win_length)
-        return TA_ERR_SIZE;
+    TA_REQUIRE(cfg && audio && scratch && out, TA_ERR_NULL);
+    TA_REQUIRE(cfg->window && spectrum_tables(cfg), TA_ERR_NULL);
+    TA_REQUIRE(n_samples == cfg->window_samples, TA_ERR_SIZE);
+    TA_REQUIRE(n_scratch == cfg->n_fft, TA_ERR_SIZE);
+    TA_REQUIRE(n_out == (size_t)cfg->n_mels * cfg->n_frames, TA_ERR_SIZE);
+    TA_REQUIRE(cfg->n_frames != 0u, TA_ERR_CONFIG);
+    TA_REQUIRE((uint32_t)cfg->win_offset + cfg->win_length <= cfg->n_fft, TA_ERR_CONFIG);
+    /* the frames read audio[0 .. (n_frames - 1) * hop + win_offset + win_length) */
+    TA_REQUIRE((uint64_t)(cfg->n_frames - 1u) * cfg->hop_length + cfg->win_offset + cfg->win_length
+               <= cfg->window_samples, TA_ERR_CONFIG);
     for (t = 0; t < cfg->n_frames; t++) {
-        ta_status st = ta_logmel_frame(cfg, audio + (size_t)t * cfg->hop_length + cfg->win_offset,
-                                       scratch, out + t, cfg->n_frames);
+        ta_status st = frame_strided(cfg, audio + (size_t)t * cfg->hop_length + cfg->win_offset,
+                                     scratch, out + t, cfg->n_frames);
         if (st != TA_OK) return st;
     }
     {
@@ -124,12 +156,13 @@ ta_status ta_logmel_window(const ta_frontend_cfg *cfg, const float *audio, size_
 }
 
 ta_status ta_quantize_input(const float *x, size_t n, float scale, int32_t zero_point,
-                            int32_t qmin, int32_t qmax, int8_t *out) {
+                            int32_t qmin, int32_t qmax, int8_t *out, size_t n_out) {
     /* adding and removing 1.5 * 2^23 rounds half to even, like torch.round, without libm */
     const float magic = 12582912.0f;
     size_t i;
-    if (!x || !out) return TA_ERR_NULL;
-    if (!(scale > 0.0f) || qmin > qmax || qmin < -128 || qmax > 127) return TA_ERR_CONFIG;
+    TA_REQUIRE(x && out, TA_ERR_NULL);
+    TA_REQUIRE(n_out == n, TA_ERR_SIZE);
+    TA_REQUIRE(scale > 0.0f && qmin <= qmax && qmin >= -128 && qmax <= 127, TA_ERR_CONFIG);
     for (i = 0; i < n; i++) {
         float v = x[i] / scale;
         int32_t q;

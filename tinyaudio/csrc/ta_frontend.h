@@ -1,8 +1,14 @@
 /* Float32 log-mel frontend (Cortex-M4F and host), driven by generated const tables.
- * Matches torchaudio MelSpectrogram(center=False) + log(x + offset) + per-window normalization. */
+ * Matches torchaudio MelSpectrogram(center=False) + log(x + offset) + per-window normalization.
+ * Lengths are in elements and must equal what the configuration implies (TA_ERR_SIZE otherwise,
+ * nothing written); NULL pointers, the configuration's tables included, give TA_ERR_NULL first. */
 #ifndef TA_FRONTEND_H
 #define TA_FRONTEND_H
 #include "ta_common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef enum { TA_NORM_NONE = 0, TA_NORM_WINDOW = 1 } ta_norm_mode;
 
@@ -13,7 +19,7 @@ typedef struct {
     uint16_t hop_length;
     uint16_t n_mels;
     uint16_t n_frames;     /* frames per analysis window */
-    uint32_t window_samples;
+    uint32_t window_samples;  /* per analysis window, >= (n_frames - 1) * hop_length + win_offset + win_length */
     uint8_t  power;        /* 1 = magnitude, 2 = power */
     uint8_t  normalize;    /* ta_norm_mode */
     uint8_t  use_top_db;   /* 1: clamp each window to at most top_db_log below its maximum */
@@ -29,21 +35,30 @@ typedef struct {
     const float *mel_weight;
 } ta_frontend_cfg;
 
-/* One frame: `frame` holds win_length samples, `scratch` n_fft floats;
- * writes n_mels log-mel values to out[m * out_stride]. */
-ta_status ta_logmel_frame(const ta_frontend_cfg *cfg, const float *frame, float *scratch,
-                          float *out, size_t out_stride);
-/* The second half of ta_logmel_frame: scratch already holds the windowed, zero-padded n_fft samples. */
-ta_status ta_logmel_spectrum(const ta_frontend_cfg *cfg, float *scratch, float *out, size_t out_stride);
-/* A whole analysis window of cfg->window_samples samples -> out[n_mels][n_frames] (mel-major,
- * the network's (1, n_mels, n_frames) layout), top_db-clamped and normalized as configured. */
-/* top_db: clamp x to at least max(x) - top_db_log (no-op unless use_top_db). */
-ta_status ta_clamp_top_db(const ta_frontend_cfg *cfg, float *x, size_t n);
+/* One frame: `frame` holds n_frame == win_length samples, `scratch` n_scratch == n_fft floats (work
+ * area); writes n_out == n_mels log-mel values to out[0 .. n_mels - 1]. */
+ta_status ta_logmel_frame(const ta_frontend_cfg *cfg, const float *frame, size_t n_frame,
+                          float *scratch, size_t n_scratch, float *out, size_t n_out);
+/* The second half of ta_logmel_frame: scratch already holds the windowed, zero-padded n_fft samples
+ * (n_scratch == n_fft; overwritten); writes n_out == n_mels values to out[0 .. n_mels - 1]. */
+ta_status ta_logmel_spectrum(const ta_frontend_cfg *cfg, float *scratch, size_t n_scratch,
+                             float *out, size_t n_out);
+/* A whole analysis window of n_samples == cfg->window_samples samples -> out[n_mels][n_frames]
+ * (n_out == n_mels * n_frames, mel-major: the network's (1, n_mels, n_frames) layout), top_db-clamped
+ * and normalized as configured; scratch: n_scratch == n_fft floats. */
 ta_status ta_logmel_window(const ta_frontend_cfg *cfg, const float *audio, size_t n_samples,
-                           float *scratch, float *out);
-/* Per-window normalization: (x - mean) / max(std, floor), std with divisor n (torch correction=0). */
+                           float *scratch, size_t n_scratch, float *out, size_t n_out);
+/* top_db: clamp the n values of x to at least max(x) - top_db_log (no-op unless use_top_db). */
+ta_status ta_clamp_top_db(const ta_frontend_cfg *cfg, float *x, size_t n);
+/* Per-window normalization of the n (>= 2) values of x: (x - mean) / max(std, floor), std with
+ * divisor n (torch correction=0). */
 ta_status ta_normalize(const ta_frontend_cfg *cfg, float *x, size_t n);
-/* Float -> network input integers: clamp(round_half_even(x / scale) + zp, qmin, qmax); NaN gives zp. */
+/* Float -> network input integers: out[i] = clamp(round_half_even(x[i] / scale) + zp, qmin, qmax) for
+ * the n values of x, NaN gives zp; out holds n_out == n values. */
 ta_status ta_quantize_input(const float *x, size_t n, float scale, int32_t zero_point,
-                            int32_t qmin, int32_t qmax, int8_t *out);
+                            int32_t qmin, int32_t qmax, int8_t *out, size_t n_out);
+
+#ifdef __cplusplus
+}
+#endif
 #endif

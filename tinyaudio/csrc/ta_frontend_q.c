@@ -85,18 +85,26 @@ static uint64_t get64(const int32_t *s, uint32_t k) {
     return ((uint64_t)(uint32_t)s[2u * k + 1u] << 32) | (uint32_t)s[2u * k];
 }
 
-ta_status ta_logmel_frame_q(const ta_frontend_q_cfg *cfg, const int16_t *frame, int32_t *scratch,
+/* The tables a frame reads, the geometry's mel indices included (cfg itself already checked). */
+static int q_tables(const ta_frontend_q_cfg *cfg) {
+    const ta_frontend_cfg *g = cfg->geometry;
+    return g && cfg->window_q31 && cfg->twiddle_cos_q31 && cfg->twiddle_sin_q31 && cfg->mel_weight_q15
+        && g->mel_start && g->mel_len && g->mel_offset;
+}
+
+/* The geometry a frame needs: n_fft a power of two >= 4 holding the window. */
+static int q_frame_geometry(const ta_frontend_cfg *g) {
+    return g->n_fft >= 4u && !(g->n_fft & (g->n_fft - 1u)) && (uint32_t)g->win_offset + g->win_length <= g->n_fft;
+}
+
+/* One frame into out_q16[mel * out_stride]; the arguments are checked by the caller. */
+static void frame_q_strided(const ta_frontend_q_cfg *cfg, const int16_t *frame, int32_t *scratch,
                             int32_t *out_q16, size_t out_stride) {
-    const ta_frontend_cfg *g;
+    const ta_frontend_cfg *g = cfg->geometry;
     uint32_t i, m, k, stages = 0, peak = 0;
     int32_t shift;  /* block-floating-point normalization applied to the windowed frame */
     uint64_t p_nyquist;
     uint16_t mel;
-    if (!cfg || !cfg->geometry || !frame || !scratch || !out_q16 || !cfg->window_q31 || !cfg->mel_weight_q15)
-        return TA_ERR_NULL;
-    g = cfg->geometry;
-    if (g->n_fft < 4u || (g->n_fft & (g->n_fft - 1u)) || (uint32_t)g->win_offset + g->win_length > g->n_fft)
-        return TA_ERR_CONFIG;
     m = (uint32_t)g->n_fft / 2u;
     for (i = m; i > 1u; i >>= 1) stages++;
     for (i = 0; i < g->n_fft; i++) scratch[i] = 0;
@@ -177,22 +185,44 @@ ta_status ta_logmel_frame_q(const ta_frontend_q_cfg *cfg, const int16_t *frame, 
             out_q16[(size_t)mel * out_stride] = log_q16(mant, e);
         }
     }
+}
+
+ta_status ta_logmel_frame_q(const ta_frontend_q_cfg *cfg, const int16_t *frame, size_t n_frame,
+                            int32_t *scratch, size_t n_scratch, int32_t *out_q16, size_t n_out) {
+    const ta_frontend_cfg *g;
+    TA_REQUIRE(cfg && frame && scratch && out_q16, TA_ERR_NULL);
+    TA_REQUIRE(q_tables(cfg), TA_ERR_NULL);
+    g = cfg->geometry;
+    TA_REQUIRE(n_frame == g->win_length, TA_ERR_SIZE);
+    TA_REQUIRE(n_scratch == g->n_fft, TA_ERR_SIZE);
+    TA_REQUIRE(n_out == g->n_mels, TA_ERR_SIZE);
+    TA_REQUIRE(q_frame_geometry(g), TA_ERR_CONFIG);
+    frame_q_strided(cfg, frame, scratch, out_q16, 1u);
     return TA_OK;
 }
 
 ta_status ta_logmel_window_q(const ta_frontend_q_cfg *cfg, const int16_t *audio, size_t n_samples,
-                             int32_t *scratch, int32_t *out_q16) {
+                             int32_t *scratch, size_t n_scratch, int32_t *out_q16, size_t n_out) {
     const ta_frontend_cfg *g;
     size_t n, i;
     uint16_t t;
-    if (!cfg || !cfg->geometry || !audio || !scratch || !out_q16) return TA_ERR_NULL;
+    TA_REQUIRE(cfg && audio && scratch && out_q16, TA_ERR_NULL);
+    TA_REQUIRE(q_tables(cfg), TA_ERR_NULL);
     g = cfg->geometry;
-    if (n_samples < (size_t)(g->n_frames - 1u) * g->hop_length + g->win_offset + g->win_length) return TA_ERR_SIZE;
-    for (t = 0; t < g->n_frames; t++) {
-        ta_status st = ta_logmel_frame_q(cfg, audio + (size_t)t * g->hop_length + g->win_offset, scratch,
-                                         out_q16 + t, g->n_frames);
-        if (st != TA_OK) return st;
-    }
+    TA_REQUIRE(n_samples == g->window_samples, TA_ERR_SIZE);
+    TA_REQUIRE(n_scratch == g->n_fft, TA_ERR_SIZE);
+    TA_REQUIRE(n_out == (size_t)g->n_mels * g->n_frames, TA_ERR_SIZE);
+    TA_REQUIRE(q_frame_geometry(g), TA_ERR_CONFIG);
+    /* at least one value (top_db reads out_q16[0], the normalization divides by their count) */
+    TA_REQUIRE(g->n_frames != 0u && g->n_mels != 0u, TA_ERR_CONFIG);
+    /* the frames read audio[0 .. (n_frames - 1) * hop + win_offset + win_length) */
+    TA_REQUIRE((uint64_t)(g->n_frames - 1u) * g->hop_length + g->win_offset + g->win_length
+               <= g->window_samples, TA_ERR_CONFIG);
+    TA_REQUIRE(g->normalize == TA_NORM_NONE || g->normalize == TA_NORM_WINDOW, TA_ERR_CONFIG);
+    /* the divisor max(std, floor) must not be 0 */
+    TA_REQUIRE(g->normalize != TA_NORM_WINDOW || cfg->norm_floor_q16 >= 1, TA_ERR_CONFIG);
+    for (t = 0; t < g->n_frames; t++)
+        frame_q_strided(cfg, audio + (size_t)t * g->hop_length + g->win_offset, scratch, out_q16 + t, g->n_frames);
     n = (size_t)g->n_mels * g->n_frames;
     if (g->use_top_db) {
         int32_t peak = out_q16[0], lowest;
@@ -211,6 +241,6 @@ ta_status ta_logmel_window_q(const ta_frontend_q_cfg *cfg, const int16_t *audio,
             int64_t num = ((int64_t)out_q16[i] - mean) * 65536;
             out_q16[i] = (int32_t)(num >= 0 ? (num + den / 2) / den : -((-num + den / 2) / den));
         }
-    } else if (g->normalize != TA_NORM_NONE) return TA_ERR_CONFIG;
+    }
     return TA_OK;
 }

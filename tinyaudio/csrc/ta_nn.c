@@ -86,8 +86,8 @@ static inline int32_t requantize(int32_t acc, int32_t multiplier, int32_t shift,
 
 ta_status ta_requantize(int32_t acc, int32_t multiplier, int32_t shift, int32_t divisor,
                         int32_t zp, int32_t lo, int32_t hi, int32_t *out) {
-    if (!out) return TA_ERR_NULL;
-    if (divisor < 1 || shift < 0 || shift > 62 || lo > hi) return TA_ERR_CONFIG;
+    TA_REQUIRE(out, TA_ERR_NULL);
+    TA_REQUIRE(divisor >= 1 && shift >= 0 && shift <= 62 && lo <= hi, TA_ERR_CONFIG);
     *out = requantize(acc, multiplier, shift, divisor, zp, lo, hi);
     return TA_OK;
 }
@@ -124,11 +124,15 @@ static inline int32_t requant_channel(const ta_layer *l, int32_t acc, uint32_t o
     return rq_apply(rq_of(l, o), acc);
 }
 
-ta_status ta_unpack_weights(const uint8_t *packed, size_t n, uint8_t bits, int8_t *out) {
+ta_status ta_unpack_weights(const uint8_t *packed, size_t n_packed, size_t n, uint8_t bits,
+                            int8_t *out, size_t n_out) {
     size_t i;
     uint32_t per_byte, mask, sign;
-    if (!packed || !out) return TA_ERR_NULL;
-    if (bits != 2u && bits != 4u) return TA_ERR_CONFIG;
+    TA_REQUIRE(packed && out, TA_ERR_NULL);
+    /* ceil(n * bits / 8) without overflowing n * bits */
+    TA_REQUIRE(n_packed == (n / 8u) * bits + ((n % 8u) * bits + 7u) / 8u, TA_ERR_SIZE);
+    TA_REQUIRE(n_out == n, TA_ERR_SIZE);
+    TA_REQUIRE(bits == 2u || bits == 4u, TA_ERR_CONFIG);
     per_byte = 8u / bits; mask = (1u << bits) - 1u; sign = 1u << (bits - 1u);
     for (i = 0; i < n; i++) {
         uint32_t code = ((uint32_t)packed[i / per_byte] >> ((i % per_byte) * bits)) & mask;
@@ -137,10 +141,16 @@ ta_status ta_unpack_weights(const uint8_t *packed, size_t n, uint8_t bits, int8_
     return TA_OK;
 }
 
-static int check(const ta_layer *l, const int8_t *in, const void *out, int needs_weights) {
-    if (!l || !in || !out) return 0;
+/* The layer tables a requantizing kernel reads (l itself already checked). */
+static int has_tables(const ta_layer *l, int needs_weights) {
     if (needs_weights && (!l->weight || !l->bias)) return 0;
     return l->multiplier != 0 && l->shift != 0;
+}
+
+/* n == c * h * w for uint16 c, h, w: c * h fits 32 bits, the whole product only 64 (a 32-bit size_t
+ * could wrap) */
+static int numel_is(size_t n, uint32_t c, uint32_t h, uint32_t w) {
+    return (uint64_t)n == (uint64_t)(c * h) * w;
 }
 
 /* Kernel rows/columns that land inside the input for output coordinate `o`. */
@@ -180,12 +190,11 @@ static int32_t border_output(const ta_layer *l, const int8_t *in, const int8_t *
     return acc;
 }
 
+/* The arguments are checked by the caller (depthwise: in_c >= 1 and out_c a multiple of it). */
 static ta_status conv_generic(const ta_layer *l, const int8_t *restrict in, int8_t *restrict out, int depthwise) {
     uint32_t oc, oy, ox, ox_lo, ox_hi;
     const uint32_t in_w = l->in_w, k_w = l->k_w, k_h = l->k_h, s_w = l->s_w;
     const size_t plane = (size_t)l->in_h * in_w, ksize = (size_t)k_h * k_w;
-    if (!check(l, in, out, 1)) return TA_ERR_NULL;
-    if (depthwise && (l->in_c == 0u || l->out_c % l->in_c != 0u)) return TA_ERR_CONFIG;
     interior_columns(l, &ox_lo, &ox_hi);
     for (oc = 0; oc < l->out_c; oc++) {
         const uint32_t ic0 = depthwise ? oc / (uint32_t)(l->out_c / l->in_c) : 0u;
@@ -386,8 +395,12 @@ static void conv1ch(const ta_layer *l, const int8_t *in, int8_t *out, uint32_t r
     }
 }
 
-ta_status ta_conv2d_s8(const ta_layer *l, const int8_t *in, int8_t *out) {
-    if (l && in && out && check(l, in, out, 1) && l->in_c == 1u && zp_is_storable(l) && l->k_w >= 1u && l->k_h >= 1u && l->s_w >= 1u) {
+ta_status ta_conv2d_s8(const ta_layer *l, const int8_t *in, size_t n_in, int8_t *out, size_t n_out) {
+    TA_REQUIRE(l && in && out, TA_ERR_NULL);
+    TA_REQUIRE(has_tables(l, 1), TA_ERR_NULL);
+    TA_REQUIRE(numel_is(n_in, l->in_c, l->in_h, l->in_w), TA_ERR_SIZE);
+    TA_REQUIRE(numel_is(n_out, l->out_c, l->out_h, l->out_w), TA_ERR_SIZE);
+    if (l->in_c == 1u && zp_is_storable(l) && l->k_w >= 1u && l->k_h >= 1u && l->s_w >= 1u) {
         /* bytes of a padded row: every column the outputs read, rounded up to whole groups of four taps */
         const uint32_t reach = (uint32_t)(l->out_w - 1u) * l->s_w + 4u * ((l->k_w + 3u) / 4u);
         const uint32_t row_bytes = reach > (uint32_t)l->pad_l + l->in_w ? reach : (uint32_t)l->pad_l + l->in_w;
@@ -400,8 +413,13 @@ ta_status ta_conv2d_s8(const ta_layer *l, const int8_t *in, int8_t *out) {
     return conv_generic(l, in, out, 0);
 }
 
-ta_status ta_depthwise_s8(const ta_layer *l, const int8_t *in, int8_t *out) {
-    if (l && in && out && check(l, in, out, 1) && l->in_c == l->out_c && zp_is_storable(l) && l->k_h == 3u && l->k_w == 3u
+ta_status ta_depthwise_s8(const ta_layer *l, const int8_t *in, size_t n_in, int8_t *out, size_t n_out) {
+    TA_REQUIRE(l && in && out, TA_ERR_NULL);
+    TA_REQUIRE(has_tables(l, 1), TA_ERR_NULL);
+    TA_REQUIRE(numel_is(n_in, l->in_c, l->in_h, l->in_w), TA_ERR_SIZE);
+    TA_REQUIRE(numel_is(n_out, l->out_c, l->out_h, l->out_w), TA_ERR_SIZE);
+    TA_REQUIRE(l->in_c != 0u && l->out_c % l->in_c == 0u, TA_ERR_CONFIG);
+    if (l->in_c == l->out_c && zp_is_storable(l) && l->k_h == 3u && l->k_w == 3u
         && l->s_h == 1u && l->s_w == 1u && l->pad_t <= 2u && l->pad_l <= 2u && l->out_w >= 1u
         && (uint32_t)l->out_w + 2u <= TA_DW_MAX_ROW
         && (uint32_t)l->out_w + 2u >= (uint32_t)l->pad_l + l->in_w && (uint32_t)l->out_h + 2u >= (uint32_t)l->pad_t + l->in_h) {
@@ -454,15 +472,22 @@ static void pointwise_scalar(const ta_layer *l, const int8_t *in, int8_t *out, u
     }
 }
 
-ta_status ta_pointwise_s8(const ta_layer *l, const int8_t *in_, int8_t *out_) {
+ta_status ta_pointwise_s8(const ta_layer *l, const int8_t *in_, size_t n_in, int8_t *out_, size_t n_out) {
     const int8_t *restrict in = in_;
     int8_t *restrict out = out_;
     size_t plane, p, pairs_end;
     uint32_t oc, oc_pairs_end, in_c;
     uint32_t tile[TA_PW_MAX_IC];
     int po2;
-    if (!check(l, in, out, 1)) return TA_ERR_NULL;
-    if (l->k_h != 1u || l->k_w != 1u || l->s_h != 1u || l->s_w != 1u || l->pad_t || l->pad_l) return TA_ERR_CONFIG;
+    TA_REQUIRE(l && in && out, TA_ERR_NULL);
+    TA_REQUIRE(has_tables(l, 1), TA_ERR_NULL);
+    TA_REQUIRE(numel_is(n_in, l->in_c, l->in_h, l->in_w), TA_ERR_SIZE);
+    TA_REQUIRE(numel_is(n_out, l->out_c, l->out_h, l->out_w), TA_ERR_SIZE);
+    TA_REQUIRE(l->k_h == 1u && l->k_w == 1u && l->s_h == 1u && l->s_w == 1u && !l->pad_t && !l->pad_l, TA_ERR_CONFIG);
+    /* out_h == in_h and out_w == in_w (the output planes are written with the input's plane size),
+     * compared as one word: two separate compares cost the Cortex-M3 build 0.3% in the loops below
+     * (register allocation) */
+    TA_REQUIRE(((uint32_t)l->out_h << 16 | l->out_w) == ((uint32_t)l->in_h << 16 | l->in_w), TA_ERR_CONFIG);
     plane = (size_t)l->in_h * l->in_w; in_c = l->in_c;
     if (!TA_PAIRED_POINTWISE || in_c % 4u != 0u || in_c > TA_PW_MAX_IC) {
         for (oc = 0; oc < l->out_c; oc++) pointwise_scalar(l, in, out, oc, 0u, plane);
@@ -508,9 +533,9 @@ ta_status ta_pointwise_s8(const ta_layer *l, const int8_t *in_, int8_t *out_) {
     return TA_OK;
 }
 
+/* The arguments are checked by the caller. */
 static ta_status pool(const ta_layer *l, const int8_t *in, int8_t *out, int average) {
     uint32_t c, oy, ox;
-    if (!check(l, in, out, 0)) return TA_ERR_NULL;
     for (c = 0; c < l->out_c; c++) {
         const int8_t *x = in + (size_t)c * l->in_h * l->in_w;
         for (oy = 0; oy < l->out_h; oy++) {
@@ -536,12 +561,21 @@ static ta_status pool(const ta_layer *l, const int8_t *in, int8_t *out, int aver
     return TA_OK;
 }
 
-ta_status ta_maxpool_s8(const ta_layer *l, const int8_t *in, int8_t *out) {
-    if (l && l->in_c != l->out_c) return TA_ERR_CONFIG;
+ta_status ta_maxpool_s8(const ta_layer *l, const int8_t *in, size_t n_in, int8_t *out, size_t n_out) {
+    TA_REQUIRE(l && in && out, TA_ERR_NULL);
+    TA_REQUIRE(has_tables(l, 0), TA_ERR_NULL);
+    TA_REQUIRE(numel_is(n_in, l->in_c, l->in_h, l->in_w), TA_ERR_SIZE);
+    TA_REQUIRE(numel_is(n_out, l->out_c, l->out_h, l->out_w), TA_ERR_SIZE);
+    TA_REQUIRE(l->in_c == l->out_c, TA_ERR_CONFIG);
     return pool(l, in, out, 0);
 }
-ta_status ta_avgpool_s8(const ta_layer *l, const int8_t *in, int8_t *out) {
-    if (l && (l->in_c != l->out_c || l->divisor < 1)) return TA_ERR_CONFIG;
+
+ta_status ta_avgpool_s8(const ta_layer *l, const int8_t *in, size_t n_in, int8_t *out, size_t n_out) {
+    TA_REQUIRE(l && in && out, TA_ERR_NULL);
+    TA_REQUIRE(has_tables(l, 0), TA_ERR_NULL);
+    TA_REQUIRE(numel_is(n_in, l->in_c, l->in_h, l->in_w), TA_ERR_SIZE);
+    TA_REQUIRE(numel_is(n_out, l->out_c, l->out_h, l->out_w), TA_ERR_SIZE);
+    TA_REQUIRE(l->in_c == l->out_c && l->divisor >= 1, TA_ERR_CONFIG);
     return pool(l, in, out, 1);
 }
 
@@ -551,19 +585,23 @@ static int32_t dot(const int8_t *x, const int8_t *w, size_t n, int32_t acc) {
     return acc;
 }
 
-ta_status ta_dense_s8(const ta_layer *l, const int8_t *in, int8_t *out) {
-    const size_t n_in = (size_t)l->in_c * l->in_h * l->in_w;
+ta_status ta_dense_s8(const ta_layer *l, const int8_t *in, size_t n_in, int8_t *out, size_t n_out) {
     uint32_t o;
-    if (!check(l, in, out, 1)) return TA_ERR_NULL;
+    TA_REQUIRE(l && in && out, TA_ERR_NULL);
+    TA_REQUIRE(has_tables(l, 1), TA_ERR_NULL);
+    TA_REQUIRE(numel_is(n_in, l->in_c, l->in_h, l->in_w), TA_ERR_SIZE);
+    TA_REQUIRE(n_out == l->out_c, TA_ERR_SIZE);
     for (o = 0; o < l->out_c; o++)
         out[o] = (int8_t)requant_channel(l, dot(in, l->weight + (size_t)o * n_in, n_in, l->bias[o]), o);
     return TA_OK;
 }
 
-ta_status ta_dense_s32(const ta_layer *l, const int8_t *in, int32_t *out) {
-    const size_t n_in = (size_t)l->in_c * l->in_h * l->in_w;
+ta_status ta_dense_s32(const ta_layer *l, const int8_t *in, size_t n_in, int32_t *out, size_t n_out) {
     uint32_t o;
-    if (!l || !in || !out || !l->weight || !l->bias) return TA_ERR_NULL;
+    TA_REQUIRE(l && in && out, TA_ERR_NULL);
+    TA_REQUIRE(l->weight && l->bias, TA_ERR_NULL);
+    TA_REQUIRE(numel_is(n_in, l->in_c, l->in_h, l->in_w), TA_ERR_SIZE);
+    TA_REQUIRE(n_out == l->out_c, TA_ERR_SIZE);
     for (o = 0; o < l->out_c; o++) out[o] = dot(in, l->weight + (size_t)o * n_in, n_in, l->bias[o]);
     return TA_OK;
 }

@@ -1,7 +1,7 @@
 #include "ta_stream.h"
 
 ta_status ta_stream_reset(ta_stream *s) {
-    if (!s || !s->cfg) return TA_ERR_NULL;
+    TA_REQUIRE(s && s->cfg, TA_ERR_NULL);
     s->samples = 0u;
     s->frames = 0u;
     s->next_frame_end = s->cfg->n_fft;
@@ -9,12 +9,21 @@ ta_status ta_stream_reset(ta_stream *s) {
     return TA_OK;
 }
 
-ta_status ta_stream_init(ta_stream *s, const ta_frontend_cfg *cfg, float *ring, float *mel_ring, float *scratch,
+ta_status ta_stream_init(ta_stream *s, const ta_frontend_cfg *cfg, float *ring, size_t n_ring,
+                         float *mel_ring, size_t n_mel_ring, float *scratch, size_t n_scratch,
                          uint16_t window_hop_frames) {
-    if (!s || !cfg || !ring || !mel_ring || !scratch) return TA_ERR_NULL;
-    if (cfg->n_fft < 4u || (cfg->n_fft & (uint16_t)(cfg->n_fft - 1u)) != 0u || cfg->n_frames == 0u
-        || cfg->hop_length == 0u || cfg->hop_length > cfg->n_fft) return TA_ERR_CONFIG;
-    if (window_hop_frames == 0u || window_hop_frames > cfg->n_frames) return TA_ERR_CONFIG;
+    TA_REQUIRE(s && cfg && ring && mel_ring && scratch, TA_ERR_NULL);
+    /* every table a frame reads: the window here, the rest in ta_logmel_spectrum */
+    TA_REQUIRE(cfg->window && cfg->twiddle_cos && cfg->twiddle_sin && cfg->mel_start && cfg->mel_len
+               && cfg->mel_offset && cfg->mel_weight, TA_ERR_NULL);
+    TA_REQUIRE(n_ring == cfg->n_fft, TA_ERR_SIZE);
+    TA_REQUIRE(n_mel_ring == (size_t)cfg->n_mels * cfg->n_frames, TA_ERR_SIZE);
+    TA_REQUIRE(n_scratch == cfg->n_fft, TA_ERR_SIZE);
+    TA_REQUIRE(cfg->n_fft >= 4u && (cfg->n_fft & (uint16_t)(cfg->n_fft - 1u)) == 0u && cfg->n_frames != 0u
+               && cfg->hop_length != 0u && cfg->hop_length <= cfg->n_fft, TA_ERR_CONFIG);
+    /* the windowed frame must fit in scratch */
+    TA_REQUIRE((uint32_t)cfg->win_offset + cfg->win_length <= cfg->n_fft, TA_ERR_CONFIG);
+    TA_REQUIRE(window_hop_frames != 0u && window_hop_frames <= cfg->n_frames, TA_ERR_CONFIG);
     s->cfg = cfg; s->ring = ring; s->mel_ring = mel_ring; s->scratch = scratch;
     s->window_hop_frames = window_hop_frames;
     return ta_stream_reset(s);
@@ -28,13 +37,14 @@ static ta_status stream_frame(ta_stream *s) {
     for (i = 0; i < cfg->n_fft; i++) s->scratch[i] = 0.0f;
     for (i = 0; i < cfg->win_length; i++)
         s->scratch[cfg->win_offset + i] = s->ring[(start + cfg->win_offset + i) & mask] * cfg->window[i];
-    return ta_logmel_spectrum(cfg, s->scratch,
-                              s->mel_ring + (size_t)(s->frames % cfg->n_frames) * cfg->n_mels, 1u);
+    return ta_logmel_spectrum(cfg, s->scratch, cfg->n_fft,
+                              s->mel_ring + (size_t)(s->frames % cfg->n_frames) * cfg->n_mels, cfg->n_mels);
 }
 
 ta_status ta_stream_push(ta_stream *s, const float *x, size_t n, size_t *consumed, uint8_t *window_ready) {
     size_t i = 0;
-    if (!s || !s->cfg || (!x && n) || !consumed || !window_ready) return TA_ERR_NULL;
+    TA_REQUIRE(s && s->cfg && s->ring && s->mel_ring && s->scratch, TA_ERR_NULL);
+    TA_REQUIRE((x || !n) && consumed && window_ready, TA_ERR_NULL);
     *window_ready = 0u;
     while (i < n) {
         s->ring[s->samples & ((uint32_t)s->cfg->n_fft - 1u)] = x[i++];
@@ -55,13 +65,14 @@ ta_status ta_stream_push(ta_stream *s, const float *x, size_t n, size_t *consume
     return TA_OK;
 }
 
-ta_status ta_stream_window(const ta_stream *s, float *features) {
+ta_status ta_stream_window(const ta_stream *s, float *features, size_t n_features) {
     const ta_frontend_cfg *cfg;
     uint32_t t, first;
     uint16_t m;
     ta_status st;
-    if (!s || !s->cfg || !features) return TA_ERR_NULL;
+    TA_REQUIRE(s && s->cfg && s->mel_ring && features, TA_ERR_NULL);
     cfg = s->cfg;
+    TA_REQUIRE(n_features == (size_t)cfg->n_mels * cfg->n_frames, TA_ERR_SIZE);
     if (s->frames < cfg->n_frames) return TA_ERR_NOT_READY;
     first = s->frames - cfg->n_frames;
     for (t = 0; t < cfg->n_frames; t++) {
@@ -75,24 +86,26 @@ ta_status ta_stream_window(const ta_stream *s, float *features) {
 
 ta_status ta_clip_mean_init(ta_clip_mean *m, int64_t *sums, uint16_t n_classes) {
     uint16_t c;
-    if (!m || !sums) return TA_ERR_NULL;
-    if (n_classes == 0u) return TA_ERR_CONFIG;
+    TA_REQUIRE(m && sums, TA_ERR_NULL);
+    TA_REQUIRE(n_classes != 0u, TA_ERR_CONFIG);
     m->sums = sums; m->n_classes = n_classes; m->count = 0u;
     for (c = 0; c < n_classes; c++) sums[c] = 0;
     return TA_OK;
 }
 
-ta_status ta_clip_mean_add(ta_clip_mean *m, const int32_t *scores) {
+ta_status ta_clip_mean_add(ta_clip_mean *m, const int32_t *scores, size_t n_scores) {
     uint16_t c;
-    if (!m || !m->sums || !scores) return TA_ERR_NULL;
+    TA_REQUIRE(m && m->sums && scores, TA_ERR_NULL);
+    TA_REQUIRE(n_scores == m->n_classes, TA_ERR_SIZE);
     for (c = 0; c < m->n_classes; c++) m->sums[c] += scores[c];
     m->count++;
     return TA_OK;
 }
 
-ta_status ta_clip_mean_scores(const ta_clip_mean *m, int32_t *mean_scores) {
+ta_status ta_clip_mean_scores(const ta_clip_mean *m, int32_t *mean_scores, size_t n_scores) {
     uint16_t c;
-    if (!m || !m->sums || !mean_scores) return TA_ERR_NULL;
+    TA_REQUIRE(m && m->sums && mean_scores, TA_ERR_NULL);
+    TA_REQUIRE(n_scores == m->n_classes, TA_ERR_SIZE);
     if (m->count == 0u) return TA_ERR_NOT_READY;
     for (c = 0; c < m->n_classes; c++) {
         int64_t d = (int64_t)m->count, q = m->sums[c] / d, r = m->sums[c] % d;
@@ -105,7 +118,7 @@ ta_status ta_clip_mean_scores(const ta_clip_mean *m, int32_t *mean_scores) {
 
 ta_status ta_clip_mean_argmax(const ta_clip_mean *m, uint16_t *best) {
     uint16_t c;
-    if (!m || !m->sums || !best) return TA_ERR_NULL;
+    TA_REQUIRE(m && m->sums && best, TA_ERR_NULL);
     if (m->count == 0u) return TA_ERR_NOT_READY;
     *best = 0u;
     for (c = 1; c < m->n_classes; c++) if (m->sums[c] > m->sums[*best]) *best = c;

@@ -1,8 +1,13 @@
 /* Streaming: push audio blocks of any size, get a complete analysis window every `window_hop_frames`
- * frontend hops; and window-to-clip mean aggregation of scores. Caller-owned state, no malloc. */
+ * frontend hops; and window-to-clip mean aggregation of scores. Caller-owned state, no malloc.
+ * Lengths are in elements and must equal what the configuration implies (TA_ERR_SIZE otherwise). */
 #ifndef TA_STREAM_H
 #define TA_STREAM_H
 #include "ta_frontend.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef struct {
     const ta_frontend_cfg *cfg;
@@ -16,15 +21,22 @@ typedef struct {
     uint16_t window_hop_frames;
 } ta_stream;
 
-ta_status ta_stream_init(ta_stream *s, const ta_frontend_cfg *cfg, float *ring, float *mel_ring, float *scratch,
+/* Caller-owned buffers, kept by the stream: ring of n_ring == n_fft floats, mel_ring of
+ * n_mel_ring == n_mels * n_frames, scratch of n_scratch == n_fft (may be shared with other frontend
+ * calls between pushes). 1 <= window_hop_frames <= n_frames. Resets the stream. */
+ta_status ta_stream_init(ta_stream *s, const ta_frontend_cfg *cfg, float *ring, size_t n_ring,
+                         float *mel_ring, size_t n_mel_ring, float *scratch, size_t n_scratch,
                          uint16_t window_hop_frames);
+/* Forget all audio pushed so far (the buffers and window_hop_frames stay). */
 ta_status ta_stream_reset(ta_stream *s);
-/* Consume samples until all n are used or a window completes (then *window_ready = 1 and the caller
- * should call ta_stream_window before pushing the rest, x + *consumed). */
+/* Consume samples of x (n of them; x may be NULL when n == 0) until all n are used or a window completes
+ * (then *window_ready = 1 and the caller should call ta_stream_window before pushing the rest,
+ * x + *consumed). */
 ta_status ta_stream_push(ta_stream *s, const float *x, size_t n, size_t *consumed, uint8_t *window_ready);
-/* The latest complete window in time order, mel-major [n_mels][n_frames], top_db-clamped and normalized
- * exactly as ta_logmel_window would compute it from the same samples. */
-ta_status ta_stream_window(const ta_stream *s, float *features);
+/* The latest complete window in time order into features (n_features == n_mels * n_frames), mel-major
+ * [n_mels][n_frames], top_db-clamped and normalized exactly as ta_logmel_window would compute it from
+ * the same samples; TA_ERR_NOT_READY before the first window. */
+ta_status ta_stream_window(const ta_stream *s, float *features, size_t n_features);
 
 /* Clip-level mean of per-window scores: integer sums, so exact. */
 typedef struct {
@@ -33,10 +45,17 @@ typedef struct {
     uint32_t count;
 } ta_clip_mean;
 
+/* sums: caller-owned, n_classes (>= 1) values, kept by m */
 ta_status ta_clip_mean_init(ta_clip_mean *m, int64_t *sums, uint16_t n_classes);
-ta_status ta_clip_mean_add(ta_clip_mean *m, const int32_t *scores);
-/* mean score per class, rounded half to even; TA_ERR_NOT_READY before the first window */
-ta_status ta_clip_mean_scores(const ta_clip_mean *m, int32_t *mean_scores);
+/* add one window's scores (n_scores == n_classes) */
+ta_status ta_clip_mean_add(ta_clip_mean *m, const int32_t *scores, size_t n_scores);
+/* mean score per class (n_scores == n_classes), rounded half to even; TA_ERR_NOT_READY before the
+ * first window */
+ta_status ta_clip_mean_scores(const ta_clip_mean *m, int32_t *mean_scores, size_t n_scores);
 /* index of the largest mean (the first one on ties) */
 ta_status ta_clip_mean_argmax(const ta_clip_mean *m, uint16_t *best);
+
+#ifdef __cplusplus
+}
+#endif
 #endif
