@@ -45,7 +45,7 @@ def load_setup(a):
     ck = load_checkpoint(a.float)
     recipe = RECIPES[a.dataset].replace(frontend=ck.frontend)
     seed_everything(a.seed)
-    dls = recipe_dataloaders(recipe, read_dataset(a.dataset), seed=a.seed)
+    dls = recipe_dataloaders(recipe, read_dataset(a.dataset, split=recipe.split), seed=a.seed)
     if list(dls.vocab) != list(ck.vocab): raise SystemExit(f'{a.float}: its classes are not those of {a.dataset}')
     return ck, recipe, dls
 
@@ -53,7 +53,7 @@ def load_setup(a):
 def training_cbs(a, teacher=None) -> list:
     "Fresh callbacks for one fine-tune: mixup as in the float training, and distillation from `teacher` if given."
     from tinyaudio.augment import mixup
-    from tinyaudio.quantize import DistillationCallback
+    from tinyaudio.compress import DistillationCallback
     return ([mixup(a.mixup)] if a.mixup > 0 else []) + ([DistillationCallback(teacher, a.temperature, a.alpha)] if teacher else [])
 
 
@@ -65,10 +65,10 @@ def learner(a, dls, recipe, model, teacher=None):
 
 
 def float_cost(model, recipe) -> dict:
-    from tinyaudio.cli import model_summary
-    cost = model_summary(model, recipe)
+    from tinyaudio.pipeline import model_summary
+    cost = model_summary(model, recipe.frontend)
     return dict(params=cost['params'], macs_per_s=cost['macs_per_s'], int8_weight_bytes=cost['weight_bytes'],
-                float32_weight_bytes=model_summary(model, recipe, bits=32)['weight_bytes'])
+                float32_weight_bytes=model_summary(model, recipe.frontend, bits=32)['weight_bytes'])
 
 
 def clip_scores(learn) -> dict:
@@ -91,24 +91,33 @@ def fit(learn, epochs:int, lr:float) -> float:
     return round(time.perf_counter() - start, 1)
 
 
+def valid_inputs(dls, n:int) -> torch.Tensor:
+    "The first `n` validation windows as the model sees them (log-mel, after the DataLoaders' batch transforms)."
+    batches, have = [], 0
+    for x, _ in dls.valid:
+        batches.append(x.as_subclass(torch.Tensor)); have += len(x)
+        if have >= n: break
+    return torch.cat(batches)[:n]
+
+
 def sweep(a):
     from tinyaudio.core import seed_everything
-    from tinyaudio.cli import validation_windows
     from tinyaudio.train import make_quiet
-    from tinyaudio.quantize import quantize_learner, to_intmodel, int_reference, quantize_input, packed_weight_bytes
+    from tinyaudio.qat import quantize_learner, to_intmodel
+    from tinyaudio.intmodel import int_reference, quantize_input, packed_weight_bytes
     ck, recipe, dls = load_setup(a)
     learn = learner(a, dls, recipe, ck.model)
     cost = float_cost(ck.model, recipe)
     record(a, dict(study='float', config='float32', **clip_scores(learn), params=cost['params'],
                    macs_per_s=cost['macs_per_s'], weight_bytes=cost['float32_weight_bytes']))
-    _, mels, _ = validation_windows(dls, recipe.frontend, a.check_windows)
+    mels = valid_inputs(dls, a.check_windows)
     for name in a.configs.split(','):
         seed_everything(a.seed)
         teacher = ck.model if a.kd else None
         qlearn = make_quiet(quantize_learner(learn, bits=name, po2=a.scales == 'po2', per_channel=True,
                                              cbs=training_cbs(a, teacher)))
         seconds = fit(qlearn, a.qat_epochs, a.qat_lr)
-        im = to_intmodel(qlearn.model.eval(), recipe.input_shape, class_names=list(dls.vocab))
+        im = to_intmodel(qlearn.model.eval(), class_names=list(dls.vocab), frontend=recipe.frontend)
         with torch.no_grad(): brevitas_pred = qlearn.model(mels).argmax(1).numpy()
         int_pred = int_reference(im, quantize_input(im, mels)).argmax(1)
         label = (name + ('' if a.scales == 'po2' else f' {a.scales} scales') + (' + KD' if a.kd else '')
@@ -152,7 +161,7 @@ def distill(a):
 
 
 def prune(a):
-    from tinyaudio.quantize import prune_channels
+    from tinyaudio.compress import prune_channels
     ck, recipe, dls = load_setup(a)
     pruned = prune_channels(ck.model, amount=a.amount)
     tag = f"pruned {a.amount:.0%}"

@@ -10,7 +10,10 @@ import argparse, time
 import soundfile as sf
 import torch
 from tinyaudio.core import data_root
-from tinyaudio.data import read_esc50, load_audio, ClipStore, frame_windows, audio_dataloaders
+from tinyaudio.data import load_audio, ClipStore, frame_windows, audio_dataloaders
+from tinyaudio.datasets import read_esc50
+from tinyaudio.features import FrontendConfig
+from tinyaudio.recipes import frontend_with
 
 
 def timed(fn):
@@ -27,11 +30,13 @@ def main():
     p.add_argument('--threads', type=int, default=1, help='torch intra-op threads')
     a = p.parse_args()
     torch.set_num_threads(a.threads)
+    frontend = frontend_with(FrontendConfig(), sample_rate=a.sr, window_s=a.window, window_hop_s=a.hop)
 
     items = read_esc50(data_root()/'esc50')
     items = items[::max(1, len(items) // a.n)][:a.n]   # spread over the folds (the CSV is sorted by fold)
     n = len(items)
-    print(f"ESC-50 from {data_root()/'esc50'}: {n} clips -> {a.sr} Hz, window {a.window} s, hop {a.hop} s, "
+    print(f"ESC-50 from {data_root()/'esc50'}: {n} clips -> {a.sr} Hz, window {a.window} s, hop "
+          f"{frontend.window_hop_samples/a.sr} s (whole frames), "
           f"{a.workers} decode threads, {a.threads} torch threads")
     rows = []
     _, t = timed(lambda: [sf.read(it.path, dtype='float32') for it in items])
@@ -40,10 +45,11 @@ def main():
     rows.append(('decode+validate+resample, 1 thread', n, t))
     store, t = timed(lambda: ClipStore(items, a.sr, n_workers=a.workers))
     rows.append((f'ClipStore, {a.workers} threads', n, t))
-    wins, t = timed(lambda: [frame_windows(store[it.clip_id], a.sr, a.window, a.hop).contiguous() for it in items])
+    wins, t = timed(lambda: [frame_windows(store[it.clip_id], frontend.samples_per_window,
+                                                   frontend.window_hop_samples).contiguous() for it in items])
     n_win = sum(len(w) for w in wins)
     rows.append((f'frame_windows ({n_win} windows)', n, t))
-    dls = audio_dataloaders(items, a.sr, a.window, a.hop, bs=64, seed=0, store=store)
+    dls = audio_dataloaders(items, frontend, bs=64, seed=0, store=store)
     n_train, n_valid = len(dls.train.dataset), len(dls.valid.dataset)
     _, t = timed(lambda: [b for b in dls.train])
     rows.append(('train epoch, 1 random window/clip', n_train, t))

@@ -8,7 +8,7 @@ reproducer in the work folder (kept, and named, when there is one): rerun it wit
 """
 import argparse, sys, tempfile, time
 from pathlib import Path
-from tinyaudio.export_c import build_stream_fuzzer, run_fuzzer, have_fuzzer, fuzz_frontend, FUZZ_PACKAGES
+from tinyaudio.host import build_stream_fuzzer, run_fuzzer, fuzzer_problem, fuzz_frontend
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -16,8 +16,8 @@ def main():
     ap.add_argument('--seed', type=int, default=0, help='random_intmodel seed of the fuzzed project')
     ap.add_argument('--keep', default=None, help='work folder to keep (project, binary, corpus, crash files)')
     args = ap.parse_args()
-    if not have_fuzzer():
-        print(f'clang with libFuzzer not available: apt-get install {FUZZ_PACKAGES}'); return 2
+    if problem := fuzzer_problem():
+        print(problem); return 2
     work = Path(args.keep or tempfile.mkdtemp(prefix='tinyaudio-fuzz-'))
     t = time.time()
     binary = build_stream_fuzzer(work, seed=args.seed)

@@ -1,6 +1,6 @@
 """Does hls4ml read tinyaudio's QONNX export, and does its C simulation predict what the Brevitas model predicts?
 
-Claim checked: hls4ml (PyPI 1.3.x) converts the file written by `tinyaudio.quantize.export_qonnx_model`, and the
+Claim checked: hls4ml (PyPI 1.3.x) converts the file written by `tinyaudio.export_onnx.export_qonnx_model`, and the
 generated C++ (compiled with g++: hls4ml's C simulation, no Vitis/Vivado needed) gives the same classes as the
 Brevitas model on real audio. The script also shows where this fails and why: models ending in global average
 pooling (ds_cnn, stride_ds) are refused as exported; a small graph rewrite makes them pass, and two hls4ml precision
@@ -22,7 +22,7 @@ exported with `export_qonnx_model`, then prepared as hls4ml's QONNX documentatio
 ConvertToChannelsLastAndClean, GemmToMatMul, cleanup). Graph variants (`--variants`):
 
     as_exported  nothing more;
-    cl_avgpool   what `tinyaudio.quantize.hls4ml_qonnx` does: drop the Transpose that qonnx leaves in front of
+    cl_avgpool   what `tinyaudio.export_onnx.hls4ml_qonnx` does: drop the Transpose that qonnx leaves in front of
                  the whole-map AveragePool and mark the pool channels-last (its output is 1x1, so Flatten sees the
                  same vector);
     global_op    the other route hls4ml's ONNX front end has for global pooling: the standard GlobalAveragePool op
@@ -31,7 +31,7 @@ ConvertToChannelsLastAndClean, GemmToMatMul, cleanup). Graph variants (`--varian
 
 Variants only differ for models with global pooling; the others run `as_exported` only. hls4ml precision
 (`--precision`): `default` is config_from_onnx_model's (fixed<16,6> default, other types inferred from the Quant
-nodes); `wide` applies `tinyaudio.quantize.hls4ml_precision` (input and average-pool types), `wide_input` /
+nodes); `wide` applies `tinyaudio.export_onnx.hls4ml_precision` (input and average-pool types), `wide_input` /
 `wide_pool` only one of them (see `hls4ml_config`). Each graph is converted with `hls4ml.converters.convert_from_onnx_model` (Vitis backend,
 io_stream), compiled with g++ and run on `--n` test windows drawn at random (seeded). Printed per model, variant
 and precision: converted or the exact error (with the hls4ml source line that raised it), argmax agreement with the
@@ -55,7 +55,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from tinyaudio.quantize import channels_last_global_pools
+from tinyaudio.export_onnx import channels_last_global_pools
 
 warnings.filterwarnings('ignore')
 
@@ -106,7 +106,8 @@ def build_and_quantize(name:str, args, n_classes:int, cfg, train, workdir:Path):
     "(float model, Brevitas model, QONNX path, seconds to train, seconds to quantize and export)."
     from tinyaudio.core import seed_everything
     from tinyaudio.models import MODELS
-    from tinyaudio.quantize import quantize_model, export_qonnx_model
+    from tinyaudio.qat import quantize_model
+    from tinyaudio.export_onnx import export_qonnx_model
     seed_everything(args.seed)
     (xt, yt), (_, n_mels, n_frames) = train, cfg.input_shape
     model = MODELS[name](n_classes, n_mels, n_frames, width=args.width)
@@ -125,14 +126,14 @@ def accuracy(logits, y) -> float: return float((np.asarray(logits).argmax(1) == 
 
 def hls4ml_ready_qonnx(path):
     "The transforms hls4ml's QONNX documentation lists (cleanup, channels-last, Gemm -> MatMul), nothing more."
-    from tinyaudio.quantize import hls4ml_qonnx
+    from tinyaudio.export_onnx import hls4ml_qonnx
     return hls4ml_qonnx(path, channels_last_pools=False)
 
 
 def global_pool_to_global_op(model):
     "Whole-map AveragePool -> standard GlobalAveragePool, Transpose kept (its hls4ml parser has no domain check)."
     from onnx import helper
-    from tinyaudio.quantize import _whole_map_pools_behind_transpose
+    from tinyaudio.export_onnx import _whole_map_pools_behind_transpose
     for _, pool in _whole_map_pools_behind_transpose(model):
         nodes = model.graph.node
         gap = helper.make_node('GlobalAveragePool', list(pool.input), list(pool.output), name=pool.name)
@@ -143,7 +144,7 @@ def global_pool_to_global_op(model):
 
 def global_pool_to_global_op_cl(model):
     "Whole-map AveragePool -> standard GlobalAveragePool reading the channels-last tensor, Transpose dropped."
-    from tinyaudio.quantize import _whole_map_pools_behind_transpose, _pool_reads_channels_last
+    from tinyaudio.export_onnx import _whole_map_pools_behind_transpose, _pool_reads_channels_last
     for transpose, pool in _whole_map_pools_behind_transpose(model):
         _pool_reads_channels_last(model, transpose, pool, op_type='GlobalAveragePool', domain='')
     return model
@@ -172,7 +173,7 @@ def hls4ml_config(hls4ml, qonnx_model, precision:str) -> dict:
     again) and the average pool (infer_precision copies its result type from its input, e.g. ufixed<8,5>, so the
     mean is rounded to the input's step before the Quant node after it rounds to its own, finer step).
     'wide_input' and 'wide_pool' apply one of the two, to tell their effects apart."""
-    from tinyaudio.quantize import hls4ml_precision
+    from tinyaudio.export_onnx import hls4ml_precision
     config = hls4ml.utils.config.config_from_onnx_model(qonnx_model.model, granularity='name', backend='Vitis',
                                                         default_precision='fixed<16,6>')
     if precision != 'default':
@@ -274,7 +275,7 @@ def run_variant(hls4ml, exported:Path, variant:str, precision:str, x:np.ndarray,
 
 
 def has_global_pool(exported:Path) -> bool:
-    from tinyaudio.quantize import _whole_map_pools_behind_transpose
+    from tinyaudio.export_onnx import _whole_map_pools_behind_transpose
     return bool(_whole_map_pools_behind_transpose(hls4ml_ready_qonnx(exported)))
 
 

@@ -20,7 +20,8 @@ warnings.filterwarnings('ignore')
 
 def fsdd_features(cfg):
     from tinyaudio.core import data_root
-    from tinyaudio.data import read_fsdd, load_audio, pad_trim
+    from tinyaudio.data import load_audio, pad_trim
+    from tinyaudio.datasets import read_fsdd
     from tinyaudio.features import LogMel
     items = read_fsdd(data_root()/'fsdd')
     vocab = sorted({it.label for it in items})
@@ -55,8 +56,9 @@ def main():
     from tinyaudio.core import seed_everything
     from tinyaudio.features import FrontendConfig
     from tinyaudio.models import MODELS
-    from tinyaudio.quantize import (quantize_learner, to_intmodel, int_reference, quantize_input,
-                                    tensor_dataloaders, packed_weight_bytes)
+    from tinyaudio.qat import quantize_learner, to_intmodel
+    from tinyaudio.intmodel import int_reference, quantize_input, packed_weight_bytes
+    from tinyaudio.testing import tensor_dataloaders
     cfg = FrontendConfig(sample_rate=8000, n_fft=256, win_length=240, hop_length=160, n_mels=40, f_min=20.0)
     t0 = time.time()
     (xt, yt), (xv, yv), vocab = fsdd_features(cfg)
@@ -80,7 +82,7 @@ def main():
         qlearn.remove_cb(ProgressCallback)
         with qlearn.no_logging(): qlearn.fit_one_cycle(args.qat_epochs, args.lr / 3)
         q_acc = accuracy_of(qlearn.model, xv, yv)
-        im = to_intmodel(qlearn.model, cfg.input_shape, class_names=vocab)
+        im = to_intmodel(qlearn.model, class_names=vocab, frontend=cfg)
         pred = int_reference(im, quantize_input(im, xv)).argmax(1)
         with torch.no_grad(): pred_q = qlearn.model.eval()(xv).argmax(1).numpy()
         print(f'{name:>6} | {q_acc:.3f} | {float((pred == yv.numpy()).mean()):.3f} | {float((pred == pred_q).mean()):.3f} '

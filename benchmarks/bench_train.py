@@ -20,7 +20,7 @@ from tinyaudio.core import seed_everything
 from tinyaudio.recipes import RECIPES, read_dataset, recipe_dataloaders, recipe_callbacks
 from tinyaudio.aggregate import compare_pooling
 from tinyaudio.train import audio_learner, clip_report, save_checkpoint
-from tinyaudio.cli import model_summary
+from tinyaudio.pipeline import model_summary
 
 BENCHMARKED = ('fsdd', 'esc50', 'speechcommands')
 
@@ -56,7 +56,7 @@ def main():
 
     cfg = recipe.frontend
     start = time.perf_counter()
-    dls = recipe_dataloaders(recipe, read_dataset(a.dataset), augment=a.augment, seed=a.seed)
+    dls = recipe_dataloaders(recipe, read_dataset(a.dataset, split=recipe.split), augment=a.augment, seed=a.seed)
     load_s = time.perf_counter() - start
     n_train, n_valid = len(dls.train.dataset), len(set(dls.valid.dataset.clip_ids))
     print(f"{a.dataset}: {n_train} training clips, {n_valid} validation clips ({len(dls.valid.dataset)} windows), "
@@ -66,10 +66,10 @@ def main():
     learn = audio_learner(dls, model, model_kwargs=recipe.model_kwargs, frontend=cfg, seed=a.seed, quiet=a.quiet,
                           label_smoothing=a.label_smoothing, path=Path('benchmarks/out')/a.dataset, cbs=recipe_callbacks(recipe),
                           save_best=a.keep_best)
-    cost = model_summary(learn.model, recipe)
+    cost = model_summary(learn.model, cfg)
     print(f"model {model} width {width} {learn.model_kwargs}: {cost['params']:,} params, "
           f"{cost['macs_per_window']/1e6:.2f} M MACs per window, {cost['macs_per_s']/1e6:.2f} M MACs per second "
-          f"(hop {recipe.hop_s} s), int8 weights {cost['weight_bytes']/1024:.1f} kB, "
+          f"(window hop {cfg.window_hop_samples/cfg.sample_rate} s), int8 weights {cost['weight_bytes']/1024:.1f} kB, "
           f"peak activations {cost['peak_ram_bytes']/1024:.1f} kB")
 
     start = time.perf_counter()

@@ -17,12 +17,14 @@ if [ "$before" != "$after" ]; then
 fi
 echo "library, README and notebooks match the source notebooks"
 
-# cells flagged `data` need the shared audio; run them wherever it is present (CI has it beside the clone)
-flags=""
-if python3 -c "import sys; from tinyaudio.core import data_root; sys.exit(0 if (data_root()/'fsdd').is_dir() else 1)"; then
-  flags="data"; echo "shared audio found: running the data-flagged notebook cells too"
-else
-  echo "no shared audio at \$TINYAUDIO_DATA or ../shared/data: data-flagged notebook cells skipped"
-fi
+# flagged notebook cells: `slow` always; `mcu` (Arm toolchain + QEMU), `fuzz` (clang + libFuzzer) and `data` (the
+# shared audio) where they can run. With CI=true a missing tool is an error, and so is missing data with
+# TINYAUDIO_REQUIRE_DATA=1; the pytest suite follows the same rule (tinyaudio.testing.require).
+flags=$(python3 -m tinyaudio.testing flags)
+echo "nbdev-test flags: $flags"
+step_start=$(date +%s)
 nbdev-test --n-workers 2 --timing --flags "$flags"
-python3 -m pytest -q tests
+echo "nbdev-test took $(( $(date +%s) - step_start )) s"
+step_start=$(date +%s)
+python3 -m pytest -q -rs tests
+echo "pytest took $(( $(date +%s) - step_start )) s"

@@ -1,30 +1,92 @@
-"""The installed `tinyaudio` command: help, the data summary, and clear one-line errors for wrong arguments."""
-import shutil, subprocess, sys
+"""The installed `tinyaudio` command: help, the data summary, one-line errors for wrong arguments, and the whole
+pipeline through the command on real 8 kHz audio (FSDD) and on the synthetic set (`demo`)."""
+import json, os, re, shutil, subprocess, sys
+from pathlib import Path
+import numpy as np
 import pytest
+from tinyaudio.testing import require
 
-def _tinyaudio(*args, env=None):
+
+def _tinyaudio(*args, env=None, timeout=900):
     exe = shutil.which('tinyaudio')
     cmd = [exe, *args] if exe else [sys.executable, '-c', 'import sys; from tinyaudio.cli import main; sys.exit(main())', *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def _ok(res):
+    assert res.returncode == 0, f'exit {res.returncode}\nstdout:\n{res.stdout[-3000:]}\nstderr:\n{res.stderr[-3000:]}'
+    return res.stdout
+
 
 def test_help_lists_every_command():
-    res = _tinyaudio('--help')
-    assert res.returncode == 0
-    for command in ('data', 'train', 'quantize', 'export', 'mcu-run', 'demo'): assert command in res.stdout
+    out = _ok(_tinyaudio('--help'))
+    for command in ('data', 'train', 'quantize', 'export', 'mcu-run', 'predict', 'evaluate', 'demo'): assert command in out
+
 
 def test_data_summary_of_synthetic(tmp_path):
-    import os
-    res = _tinyaudio('data', 'synthetic', env={**os.environ, 'TINYAUDIO_CACHE': str(tmp_path)})
-    assert res.returncode == 0, res.stderr
-    assert res.stdout.startswith('240 clips, 6 classes')
+    out = _ok(_tinyaudio('data', 'synthetic', env={**os.environ, 'TINYAUDIO_CACHE': str(tmp_path)}))
+    assert out.startswith('240 clips, 6 classes')
+
 
 @pytest.mark.parametrize('args,message', [
     (('data', '/no/such/dataset'), 'not a recipe'),
-    (('export', '--out', '/no/such/run'), 'no float checkpoint'),
-    (('quantize', '--bits', 'eight'), 'invalid _bits value'),
-    (('train', '--epochs', 'many'), "invalid int value"),
+    (('export', '--out', '/no/such/run'), 'not a run folder (no run.json); start one with `tinyaudio train --out /no/such/run`'),
+    (('predict', '/no/such/run', 'a.wav'), 'not a run folder (no run.json); start one with `tinyaudio train --out /no/such/run`'),
+    (('quantize', '--bits', 'eight'), 'argument --bits'),
+    (('train', '--epochs', 'many'), "argument --epochs: 'many' is not a whole number"),
+    (('train', '--valid-fold', '2', '--valid-pct', '10'), 'not allowed with argument'),
+    (('train', '--data', 'fsdd', '--valid-fold', '2', '--root', '/no/such/fsdd'), 'fsdd has a fixed split'),
+    (('mcu-run', '--cpu', 'z80'), "invalid choice: 'z80'"),
+    (('evaluate', '/no/such/run', '--split', 'valid'), 'not a run folder (no run.json); start one with `tinyaudio train --out /no/such/run`'),
 ])
 def test_wrong_arguments_give_one_clear_line(args, message):
     res = _tinyaudio(*args)
-    assert res.returncode == 2
-    assert message in res.stderr and 'Traceback' not in res.stderr
+    assert res.returncode == 2, (res.returncode, res.stdout[-2000:], res.stderr[-2000:])
+    assert message in res.stderr, res.stderr
+    assert 'Traceback' not in res.stderr and len(res.stderr.strip().splitlines()) == 1, res.stderr
+
+
+def _fsdd_clips(n:int) -> list[Path]:
+    from tinyaudio.core import data_root
+    return sorted((data_root()/'fsdd').rglob('*_0.wav'))[:n]
+
+
+def test_fsdd_at_8khz_through_the_command(tmp_path):
+    "train -> quantize -> export on FSDD at its own 8 kHz; the C frontend runs at 8 kHz; C and Python predict alike."
+    require('data')
+    if not _fsdd_clips(1): pytest.skip('no FSDD recordings under $TINYAUDIO_DATA/fsdd')
+    run = tmp_path/'fsdd-run'
+    _ok(_tinyaudio('train', '--data', 'fsdd', '--epochs', '1', '--out', str(run), '--quiet'))
+    _ok(_tinyaudio('quantize', '--out', str(run), '--epochs', '0', '--quiet'))
+    report = json.loads(_ok(_tinyaudio('export', '--out', str(run))))
+    assert report['sample_rate'] == 8000 and report['c_network_exact'] is True, report
+    headers = '\n'.join(p.read_text() for p in (run/'c').glob('*.h'))
+    assert re.search(r'#define APP_SAMPLE_RATE 8000u\b', headers), 'the generated C is not at 8 kHz'
+
+    import torch
+    from tinyaudio.host import HostProject
+    from tinyaudio.pipeline import Run
+    from tinyaudio.features import LogMel
+    intmodel = Run(run).artifact()
+    assert intmodel.frontend.sample_rate == 8000
+    host = HostProject(run/'c', 'app', intmodel)
+    x = np.random.default_rng(0).uniform(-0.5, 0.5, intmodel.frontend.samples_per_window).astype(np.float32)
+    with torch.no_grad(): expected = LogMel(intmodel.frontend)(torch.from_numpy(x)[None])[0, 0].numpy()
+    np.testing.assert_allclose(host.logmel(x), expected, atol=2e-3)
+
+    clips = [str(p) for p in _fsdd_clips(6)]
+    python = json.loads(_ok(_tinyaudio('predict', str(run), *clips, '--json')))
+    c = json.loads(_ok(_tinyaudio('predict', str(run), *clips, '--json', '--c')))
+    assert [p['label'] for p in c] == [p['label'] for p in python]
+    assert [len(p['windows']) for p in c] == [len(p['windows']) for p in python]
+
+
+def test_demo_reports_every_step(tmp_path):
+    "`tinyaudio demo` on the synthetic set: train, QAT, export, C checks and the Cortex-M4 figures in one report."
+    require('mcu')
+    env = {**os.environ, 'TINYAUDIO_CACHE': str(tmp_path/'cache')}
+    out = _ok(_tinyaudio('demo', '--out', str(tmp_path/'demo'), '--epochs', '2', '--qat-epochs', '1', '--quiet', env=env))
+    assert re.search(r'C network == integer reference on \d+ windows: True', out), out
+    assert re.search(r'Cortex-M4 \(QEMU mps2-an386\): exported code flash [\d.]+ kB', out), out
+    assert re.search(r'real-time factor [\d.]+ at 80 MHz', out), out
+    assert (tmp_path/'demo'/'c').is_dir() and (tmp_path/'demo'/'intmodel.json').is_file()

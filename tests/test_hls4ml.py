@@ -1,14 +1,15 @@
-"""hls4ml reads the export prepared by `tinyaudio.quantize.hls4ml_qonnx`, and its C simulation (g++) gives Brevitas'
+"""hls4ml reads the export prepared by `tinyaudio.export_onnx.hls4ml_qonnx`, and its C simulation (g++) gives Brevitas'
 logits exactly with the `hls4ml_precision` overrides, for a model ending in global average pooling (the case
 hls4ml refuses as exported). hls4ml is installed apart, in `.hls4ml`, by scripts/install.sh; where it is missing
 the test is skipped, except in CI, where that is a failure. benchmarks/bench_hls4ml.py does the same on real audio
 for three zoo models, with hls4ml's default types too."""
-import os, sys
+import sys
 from pathlib import Path
 import numpy as np
 import pytest
 import torch
 from torch import nn
+from tinyaudio.testing import in_ci
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent/'benchmarks'))
 import bench_hls4ml as bench
@@ -33,11 +34,12 @@ def untrained_but_varied(model:nn.Module, shape, n:int=64) -> nn.Module:
     return model.eval()
 
 
-@pytest.mark.skipif(hls4ml is None and not os.environ.get('CI'), reason=f'{WHY}; install: {bench.INSTALL_HINT}')
+@pytest.mark.skipif(hls4ml is None and not in_ci(), reason=f'{WHY}; install: {bench.INSTALL_HINT}')
 def test_hls4ml_csim_equals_brevitas_with_global_pool(tmp_path):
     assert hls4ml is not None, WHY
     from tinyaudio.models import ds_cnn
-    from tinyaudio.quantize import quantize_model, export_qonnx_model, hls4ml_qonnx
+    from tinyaudio.qat import quantize_model
+    from tinyaudio.export_onnx import export_qonnx_model, hls4ml_qonnx
     torch.manual_seed(0)
     shape = (1, 16, 20)
     float_model = untrained_but_varied(ds_cnn(5, shape[1], shape[2], width=0.25), shape)

@@ -1,7 +1,9 @@
 """The package as users get it: the wheel carries every generated module and the C runtime sources, the
 dependencies are not over-pinned, and the library matches its notebooks (one module per notebook)."""
-import subprocess, sys, zipfile, tomllib
+import os, subprocess, sys, zipfile, tomllib
 from pathlib import Path
+import pytest
+from tinyaudio.testing import require
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,12 +19,38 @@ def test_every_module_has_its_notebook():
     missing = [m for m in exported if f'default_exp {m}' not in sources]
     assert missing == [], f"modules without a source notebook: {missing}"
 
-def test_wheel_contents(tmp_path):
-    subprocess.run([sys.executable, '-m', 'pip', 'wheel', '-q', '--no-deps', '--no-build-isolation', '-w', str(tmp_path), str(ROOT)],
+@pytest.fixture(scope='module')
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp('wheel')
+    subprocess.run([sys.executable, '-m', 'pip', 'wheel', '-q', '--no-deps', '--no-build-isolation', '-w', str(out), str(ROOT)],
                    check=True, capture_output=True, timeout=600)
-    wheel = next(tmp_path.glob('tinyaudio-*.whl'))
+    return next(out.glob('tinyaudio-*.whl'))
+
+def test_wheel_contents(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     modules = {f'tinyaudio/{p.name}' for p in (ROOT/'tinyaudio').glob('*.py')}
     assert modules <= names, modules - names
-    csrc = {f'tinyaudio/csrc/{p.name}' for p in (ROOT/'tinyaudio'/'csrc').glob('*.[ch]')}
-    assert csrc <= names, csrc - names
+    for folder, pattern in (('csrc', '*.[ch]'), ('bench', '*')):
+        shipped = {f'tinyaudio/{folder}/{p.name}' for p in (ROOT/'tinyaudio'/folder).glob(pattern) if p.is_file()}
+        assert shipped and shipped <= names, shipped - names
+
+def test_installed_wheel_runs_the_demo_alone(wheel, tmp_path):
+    """The wheel in a fresh virtual environment, run from a folder outside the clone with no shared data and no
+    ../shared/mcu: `tinyaudio demo` trains, exports and measures on the Cortex-M with what the package carries."""
+    require('mcu')
+    venv = tmp_path/'venv'
+    # the environment's packages (torch, fastai, ...) are seen, the clone's editable tinyaudio is replaced by the wheel
+    subprocess.run([sys.executable, '-m', 'venv', '--system-site-packages', str(venv)], check=True, timeout=300)
+    python = venv/'bin'/'python'
+    subprocess.run([python, '-m', 'pip', 'install', '-q', '--no-deps', '--disable-pip-version-check', str(wheel)],
+                   check=True, capture_output=True, timeout=600)
+    work = tmp_path/'elsewhere'; work.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ('PYTHONPATH', 'TINYAUDIO_MCU')}
+    env.update(TINYAUDIO_DATA=str(tmp_path/'no-data'), TINYAUDIO_CACHE=str(tmp_path/'cache'), PATH=f"{venv/'bin'}:{env['PATH']}")
+    where = subprocess.run([python, '-c', 'import tinyaudio; print(tinyaudio.__file__)'], cwd=work, env=env,
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert str(venv) in where, f'tinyaudio imported from {where}, not from the installed wheel'
+    res = subprocess.run([venv/'bin'/'tinyaudio', 'demo', '--out', 'demo', '--epochs', '1', '--qat-epochs', '0', '--quiet'],
+                         cwd=work, env=env, capture_output=True, text=True, timeout=1200)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    assert 'C network == integer reference' in res.stdout and 'Cortex-M4 (QEMU mps2-an386)' in res.stdout, res.stdout

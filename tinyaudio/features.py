@@ -67,7 +67,8 @@ class FrontendConfig:
     @property
     def input_shape(self) -> tuple: return (1, self.n_mels, self.frames_per_window)
     @property
-    def window_hop_frames(self) -> int: return max(1, round(self.window_hop_seconds*self.sample_rate/self.hop_length))
+    def window_hop_frames(self) -> int:
+        return min(max(1, round(self.window_hop_seconds*self.sample_rate/self.hop_length)), self.frames_per_window)
     @property
     def window_hop_samples(self) -> int: return self.window_hop_frames*self.hop_length
     @property
@@ -107,9 +108,9 @@ def validate(self:FrontendConfig):
     _check(self.frames_per_window >= 1,
            f"window_seconds={self.window_seconds} gives {self.samples_per_window} samples, fewer than one frame (n_fft={self.n_fft})")
     _check(self.window_hop_seconds > 0, f"window_hop_seconds must be > 0, got {self.window_hop_seconds}")
-    _check(self.window_hop_frames <= self.frames_per_window,
-           f"window_hop_seconds={self.window_hop_seconds} ({self.window_hop_frames} frames) is longer than a window "
-           f"({self.frames_per_window} frames): windows would leave gaps")
+    _check(self.window_hop_seconds <= self.window_seconds,
+           f"window_hop_seconds={self.window_hop_seconds} is longer than a window ({self.window_seconds} s): "
+           f"windows would leave gaps")
 
 # %% ../nbs/02_features.ipynb #23dd30b3
 @patch

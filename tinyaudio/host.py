@@ -15,6 +15,7 @@ from .cgen import STRICT_CFLAGS
 from .features import FrontendConfig
 from .intmodel import IntModel, artifact_digest
 from .export_c import write_c_project, c_sources, class_names_of, input_storage_offset
+from .testing import random_intmodel, synthetic_signals   # the fuzz target's model and seed inputs
 
 # %% auto #0
 __all__ = ['FUZZ_PACKAGES', 'FUZZ_CFLAGS', 'require_tool', 'compile_host_library', 'HostProject', 'to_int16', 'stream_starts',
@@ -216,7 +217,6 @@ def fuzz_intmodel(seed:int=0) -> IntModel:
 
 def fuzz_seed_corpus(cfg:FrontendConfig, dest) -> list[Path]:
     "A few valid inputs in the target's format (hop byte, then control + length + samples blocks) to start from."
-    from tinyaudio.testing import synthetic_signals
     dest = Path(dest); dest.mkdir(parents=True, exist_ok=True)
     sig = synthetic_signals(cfg)
     def blocks(x, sizes, pcm):

@@ -21,7 +21,7 @@ from .models import LayerError, layer_macs
 __all__ = ['INTMODEL_SPEC', 'OPS', 'CLIP_POOLINGS', 'ARTIFACT_FORMAT', 'ARTIFACT_VERSION', 'IntLayer', 'check_layer', 'IntModel',
            'artifact_digest', 'requant_factors', 'round_half_even_div', 'is_po2', 'qrange', 'quantize_input',
            'int_reference', 'int_logits_to_float', 'stored_weight_bits', 'packed_weight_bytes', 'network_macs',
-           'deployed_window_scores', 'clip_scores', 'clip_decision']
+           'deployed_window_scores', 'clip_scores', 'clip_probabilities', 'decide', 'clip_decision']
 
 # %% ../nbs/07a_intmodel.ipynb #11aa16b5
 INTMODEL_SPEC = """IntModel: input_shape (C,H,W); input_scale, input_zero_point, input_bits, input_signed;
@@ -354,13 +354,22 @@ def clip_scores(window_scores) -> np.ndarray:
     if s.ndim != 2 or len(s) == 0: raise ValueError(f'window scores must be (n_windows >= 1, n_classes), got shape {s.shape}')
     return round_half_even_div(s.sum(0), len(s))
 
-def clip_decision(intmodel:IntModel, window_scores) -> dict:
-    "Label, class index (None when unknown), confidence and clip scores of one clip from its windows' integer logits."
-    scores = clip_scores(window_scores)
+def clip_probabilities(intmodel:IntModel, scores) -> np.ndarray:
+    "Softmax over the classes of integer clip (or window) scores `(..., n_classes)` in real units (`output_scale`)."
     logits = int_logits_to_float(intmodel, scores)
-    probs = np.exp(logits - logits.max()); probs /= probs.sum()
+    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+def decide(intmodel:IntModel, scores) -> dict:
+    "Label, class index (None when unknown) and confidence of one clip from its integer clip scores."
+    scores = np.asarray(scores, np.int64)
+    probs = clip_probabilities(intmodel, scores)
     best = int(np.argmax(scores))
     unknown = intmodel.unknown_threshold is not None and probs[best] < intmodel.unknown_threshold
     names = intmodel.class_names or [str(i) for i in range(intmodel.n_classes)]
     return dict(label='unknown' if unknown else names[best], index=None if unknown else best,
                 confidence=float(probs[best]), scores=scores)
+
+def clip_decision(intmodel:IntModel, window_scores) -> dict:
+    "`decide` on the clip scores of a clip's window scores (integer logits of each window)."
+    return decide(intmodel, clip_scores(window_scores))

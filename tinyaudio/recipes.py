@@ -18,8 +18,8 @@ from .datasets import (read_esc50, read_fsdd, read_speech_commands, read_urbanso
 from .features import FrontendConfig, LogMelTfm
 
 # %% auto #0
-__all__ = ['RECIPES', 'DATASET_READERS', 'Recipe', 'synthetic_items', 'read_dataset', 'recipe_for', 'recipe_tfms',
-           'recipe_callbacks', 'recipe_dataloaders', 'describe_dataset']
+__all__ = ['RECIPES', 'DATASET_READERS', 'Recipe', 'frontend_with', 'synthetic_items', 'read_dataset', 'recipe_for',
+           'recipe_tfms', 'recipe_callbacks', 'recipe_dataloaders', 'describe_dataset']
 
 # %% ../nbs/10_recipes.ipynb #da1adb66
 @dataclass
@@ -69,6 +69,26 @@ RECIPES = {
                            n_mels=64), split=dict(valid_fold=10), model='tcnn', epochs=40, lr=1e-2, folder='UrbanSound8K'),
 }
 
+# %% ../nbs/10_recipes.ipynb #e2486fec
+def frontend_with(cfg:FrontendConfig, sample_rate:int|None=None, n_mels:int|None=None, hop_ms:float|None=None,
+                  window_s:float|None=None, window_hop_s:float|None=None) -> FrontendConfig:
+    "`cfg` with the given physical settings changed (`None` keeps one); raises `ValueError` for an invalid result."
+    changes = {}
+    if sample_rate is not None and sample_rate != cfg.sample_rate:
+        ratio = sample_rate / cfg.sample_rate
+        win = max(1, round(cfg.win_length * ratio))
+        changes.update(sample_rate=int(sample_rate), win_length=win, hop_length=max(1, round(cfg.hop_length * ratio)),
+                       n_fft=1 << max(2, (win - 1).bit_length()))
+        if cfg.f_max is not None and cfg.f_max > sample_rate / 2: changes['f_max'] = None
+    sr = changes.get('sample_rate', cfg.sample_rate)
+    if hop_ms is not None:
+        if not hop_ms > 0: raise ValueError(f"FrontendConfig: hop_ms must be > 0, got {hop_ms}")
+        changes['hop_length'] = max(1, round(hop_ms * sr / 1000))
+    if n_mels is not None: changes['n_mels'] = n_mels
+    if window_s is not None: changes['window_seconds'] = window_s
+    if window_hop_s is not None: changes['window_hop_seconds'] = window_hop_s
+    return dataclasses.replace(cfg, **changes)
+
 # %% ../nbs/10_recipes.ipynb #977a9710
 def synthetic_items(n_per_class:int=40, seed:int=0, dest=None) -> AudioItems:
     "The seeded synthetic dataset, generated on first use (complete or not at all) and read from the cache afterwards."
@@ -89,7 +109,7 @@ def _check_split(name:str, split:dict, allowed) -> dict:
 
 def read_dataset(spec:str, root=None, split:dict|None=None, n_per_class:int=40, seed:int=0) -> AudioItems:
     "Items of a recipe name ('synthetic', 'fsdd', 'esc50', ...), a class-per-folder tree, or a CSV file; `split` goes to the reader."
-    split = dict(split or {})
+    split = {**(RECIPES[spec].split if spec in RECIPES else {}), **(split or {})}  # a recipe's split unless overridden
     if spec == 'synthetic':
         _check_split(spec, split, ())
         return synthetic_items(n_per_class, seed)
