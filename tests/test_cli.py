@@ -7,10 +7,10 @@ import pytest
 from tinyaudio.testing import require
 
 
-def _tinyaudio(*args, env=None, timeout=900):
+def _tinyaudio(*args, env=None, timeout=900, cwd=None):
     exe = shutil.which('tinyaudio')
     cmd = [exe, *args] if exe else [sys.executable, '-c', 'import sys; from tinyaudio.cli import main; sys.exit(main())', *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd)
 
 
 def _ok(res):
@@ -39,11 +39,12 @@ def test_data_summary_of_synthetic(tmp_path):
     (('mcu-run', '--cpu', 'z80'), "invalid choice: 'z80'"),
     (('evaluate', '/no/such/run', '--split', 'valid'), 'not a run folder (no run.json); start one with `tinyaudio train --out /no/such/run`'),
 ])
-def test_wrong_arguments_give_one_clear_line(args, message):
-    res = _tinyaudio(*args)
+def test_wrong_arguments_give_one_clear_line(args, message, tmp_path):
+    res = _tinyaudio(*args, cwd=tmp_path)
     assert res.returncode == 2, (res.returncode, res.stdout[-2000:], res.stderr[-2000:])
     assert message in res.stderr, res.stderr
     assert 'Traceback' not in res.stderr and len(res.stderr.strip().splitlines()) == 1, res.stderr
+    assert list(tmp_path.iterdir()) == [], 'a failed command left files behind'
 
 
 def _fsdd_clips(n:int) -> list[Path]:

@@ -7,7 +7,7 @@ Docs: https://tinyaudio.github.io/tinyaudio/pipeline.html.md"""
 
 # %% ../nbs/11_pipeline.ipynb #22f95e3d
 from __future__ import annotations
-import hashlib, json, shutil, time
+import hashlib, json, shutil, tempfile, time
 from pathlib import Path
 from fastcore.basics import patch
 import numpy as np
@@ -115,22 +115,23 @@ def train(cls:Run, path, data:str='synthetic', root=None, seed:int=0, augment:bo
     run = cls(path)
     recipe = run_recipe(data, **changes)
     seed_everything(seed)
+    # data and training first: a run that fails (a missing dataset, a bad split, an interrupt) leaves no files behind
+    dls = recipe_dataloaders(recipe, read_dataset(data, root=root, split=recipe.split), augment=augment, seed=seed)
+    with tempfile.TemporaryDirectory(prefix='tinyaudio-train-') as scratch:
+        learn = audio_learner(dls, recipe.model, model_kwargs=recipe.model_kwargs, frontend=recipe.frontend, seed=seed,
+                              quiet=quiet, path=scratch, fname='float-best', cbs=recipe_callbacks(recipe))
+        start = time.perf_counter()
+        learn.fit_one_cycle(recipe.epochs, recipe.lr)
+        seconds = time.perf_counter() - start
+        learn.path = run.path
+    clip = clip_report(learn)
+    report = dict(train_seconds=seconds, seconds_per_epoch=seconds/max(recipe.epochs, 1), clip_accuracy=clip['accuracy'],
+                  clip_macro_f1=clip['macro_f1'], **model_summary(learn.model, recipe.frontend))
     if run.file('info').exists(): run.remove('float', *_MADE_FROM_FLOAT)   # a new float model: what came from the old one is stale
     run.path.mkdir(parents=True, exist_ok=True)
-    atomic_write(run.file('info'), json.dumps(dict(data=data, root=None if root is None else str(root), seed=seed,
-                                                   augment=augment, recipe=recipe.to_dict()), indent=2))
-    dls = run.dataloaders(augment)
-    learn = audio_learner(dls, recipe.model, model_kwargs=recipe.model_kwargs, frontend=recipe.frontend, seed=seed,
-                          quiet=quiet, path=run.path, fname='float-best', cbs=recipe_callbacks(recipe))
-    start = time.perf_counter()
-    learn.fit_one_cycle(recipe.epochs, recipe.lr)
-    seconds = time.perf_counter() - start
     save_checkpoint(learn, run.file('float'))
-    if (run.path/'models').is_dir(): shutil.rmtree(run.path/'models')   # fastai's best-epoch copy: not part of the run
-    clip = clip_report(learn)
-    run.update(float_report=dict(train_seconds=seconds, seconds_per_epoch=seconds/max(recipe.epochs, 1),
-                                 clip_accuracy=clip['accuracy'], clip_macro_f1=clip['macro_f1'],
-                                 **model_summary(learn.model, recipe.frontend)))
+    atomic_write(run.file('info'), json.dumps(dict(data=data, root=None if root is None else str(root), seed=seed, augment=augment,
+                                                   recipe=recipe.to_dict(), float_report=report), indent=2))
     run._learn = learn
     return run
 
