@@ -25,4 +25,5 @@ else
   echo "no shared audio at \$TINYAUDIO_DATA or ../shared/data: data-flagged notebook cells skipped"
 fi
 nbdev-test --n-workers 2 --timing --flags "$flags"
-python3 -m pytest -q tests
+# the docs test executes the notebooks again to show their outputs: with the same flags
+TINYAUDIO_TEST_FLAGS="$flags" python3 -m pytest -q tests
