@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from jinja2 import DictLoader, pass_context
 from nbconvert import HTMLExporter
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+from traitlets.config import Config
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE_SUFFIXES = ('.ipynb', '.qmd', '.md')
@@ -36,7 +37,8 @@ def copy_project(root:Path, dest:Path) -> Path:
     shutil.copy2(root/'pyproject.toml', dest)
     cfg = get_config(root)
     for d in (cfg.nbs_path, cfg.lib_path):
-        if d.exists(): shutil.copytree(d, dest/d.relative_to(root), ignore=shutil.ignore_patterns('.ipynb_checkpoints', '__pycache__'))
+        junk = shutil.ignore_patterns('.ipynb_checkpoints', '__pycache__')
+        if d.exists(): shutil.copytree(d, dest/d.relative_to(root), ignore=junk)
     return dest
 
 def execute_notebooks(project:Path, flags:str='', n_workers:int=1, cell_timeout:int|None=None, file_glob:str=''):
@@ -115,6 +117,10 @@ def quarto_markdown(md:str) -> str:
     Line-based: a line of colons inside a code block would be taken for a div too (no page has one)."""
     return _re_attrs.sub(_with_attrs, _re_div.sub(_div, md))
 
+def _shows_something(o) -> bool:
+    "Not an output without data, nor a stream of bare carriage returns (what a progress bar leaves once stripped)."
+    return bool(o.text.strip()) if o.output_type == 'stream' else o.output_type == 'error' or bool(o.get('data'))
+
 def apply_cell_options(nb):
     "Quarto's `include`, `echo` and `output` cell options (nbdev's processing leaves them in the first lines), in place."
     cells = []
@@ -123,7 +129,7 @@ def apply_cell_options(nb):
         if c.cell_type == 'code':
             head = re.match(r'(?:[ \t]*#\|.*(?:\n|$))*', c.source)[0]
             opts, c.source = dict(re.findall(r'#\|\s*([\w-]+)\s*:\s*(\S+)', head)), c.source[len(head):]
-            c.outputs = [o for o in c.outputs if o.output_type not in ('execute_result', 'display_data') or o.data]
+            c.outputs = [o for o in c.outputs if _shows_something(o)]
             if opts.get('output') == 'false': c.outputs = []
             if opts.get('include') == 'false' or (opts.get('echo') == 'false' and not c.outputs): continue
             if opts.get('echo') == 'false': c.metadata['transient'] = {'remove_source': True}
@@ -164,7 +170,8 @@ TEMPLATE = r"""{%- extends 'lab/index.html.j2' -%}
 <header class="site-header"><a href="{{ page.root }}index.html">{{ site.title | e }}</a></header>
 <div class="site-layout"><nav class="site-sidebar" aria-label="pages"><ul>
 {%- for folder, links in site.sidebar %}{% if folder %}<li><b>{{ folder | e }}</b><ul>{% endif %}
-{%- for p in links %}<li><a href="{{ page.root }}{{ p.html }}"{% if p.html == page.html %} class="active"{% endif %}>{{ p.title | e }}</a></li>{% endfor %}
+{%- for p in links %}<li><a href="{{ page.root }}{{ p.html }}"{% if p.html == page.html %} class="active"{% endif %}>
+{{- p.title | e }}</a></li>{% endfor %}
 {%- if folder %}</ul></li>{% endif %}{% endfor %}</ul></nav>
 <main class="site-main"><header id="title-block-header"><h1 class="title">{{ page.title | e }}</h1>
 {%- if page.description %}<div class="description">{{ page.description | markdown2html }}</div>{% endif %}</header>
@@ -173,13 +180,16 @@ TEMPLATE = r"""{%- extends 'lab/index.html.j2' -%}
 """
 
 SITE_CSS = """body { margin: 0; font-family: system-ui, sans-serif; }
-.site-header { padding: .6rem 1.2rem; background: #2780e3; } .site-header a { color: #fff; font-weight: 600; text-decoration: none; }
-.site-layout { display: flex; align-items: flex-start; } .site-main { flex: 1; min-width: 0; max-width: 60rem; padding: 1rem 2rem; }
+.site-header { padding: .6rem 1.2rem; background: #2780e3; }
+.site-header a { color: #fff; font-weight: 600; text-decoration: none; }
+.site-layout { display: flex; align-items: flex-start; }
+.site-main { flex: 1; min-width: 0; max-width: 60rem; padding: 1rem 2rem; }
 .site-sidebar { flex: 0 0 15rem; position: sticky; top: 0; max-height: 100vh; overflow-y: auto; font-size: .95rem; }
 .site-sidebar ul { list-style: none; padding-left: 1rem; } .site-sidebar a { color: #343a40; text-decoration: none; }
 .site-sidebar a.active { font-weight: 600; color: #2780e3; } .description { font-style: italic; opacity: .7; }
 .callout { border-left: 4px solid #2780e3; background: #f3f8fd; padding: .2rem 1rem; margin: 1rem 0; }
-.callout-warning, .callout-caution { border-color: #ff9800; background: #fff8ec; } .callout-tip { border-color: #3fb618; background: #f2fbef; }
+.callout-warning, .callout-caution { border-color: #ff9800; background: #fff8ec; }
+.callout-tip { border-color: #3fb618; background: #f2fbef; }
 .callout-important { border-color: #e3342f; background: #fdf1f1; } .jp-OutputArea-output pre { white-space: pre-wrap; }
 @media (max-width: 50rem) { .site-layout { display: block; } .site-sidebar { position: static; } }
 """
@@ -188,7 +198,8 @@ class SiteExporter(HTMLExporter):
     "The lab HTML exporter reading quarto's markdown, in the page layout of TEMPLATE."
     def __init__(self, **kw):
         super().__init__(extra_loaders=[DictLoader({'site.html.j2': TEMPLATE})], template_name='lab',
-                         template_file='site.html.j2', exclude_input_prompt=True, exclude_output_prompt=True, **kw)
+                         template_file='site.html.j2', exclude_input_prompt=True, exclude_output_prompt=True,
+                         config=Config(CoalesceStreamsPreprocessor={'enabled': True}), **kw)  # progress bars
     @pass_context
     def markdown2html(self, context, source):
         renderer = SiteRenderer(escape=False, attachments=context.get('cell', {}).get('attachments', {}))
@@ -202,7 +213,8 @@ def site_link(url:str, src:str, pages:dict, site_url:str) -> str:
     else:
         target_src = posixpath.normpath(posixpath.join(posixpath.dirname(src), path))
         target = pages[target_src]['html'] if target_src in pages else posixpath.splitext(target_src)[0] + '.html'
-    return html.escape(posixpath.relpath(target, posixpath.dirname(pages[src]['html']) or '.') + (f'#{frag}' if frag else ''))
+    rel = posixpath.relpath(target, posixpath.dirname(pages[src]['html']) or '.')
+    return html.escape(rel + (f'#{frag}' if frag else ''))
 
 def build_site(project:Path, proc:Path, out:Path, verbose:bool=True) -> dict:
     "Render every page nbdev's processing left in `proc` into `out`; returns the page manifest."
