@@ -26,5 +26,6 @@ step_start=$(date +%s)
 nbdev-test --n-workers 2 --timing --flags "$flags"
 echo "nbdev-test took $(( $(date +%s) - step_start )) s"
 step_start=$(date +%s)
-python3 -m pytest -q -rs tests
+# the docs test executes the notebooks again to show their outputs: with the same flags
+TINYAUDIO_TEST_FLAGS="$flags" python3 -m pytest -q -rs tests
 echo "pytest took $(( $(date +%s) - step_start )) s"

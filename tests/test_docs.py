@@ -1,21 +1,29 @@
 """The documentation site, as a reader's browser sees it.
 
-Builds the site offline with `scripts/render_docs.py` (nbdev's processing, then nbconvert; no quarto), serves it on
+Builds the site offline with `scripts/render_docs.py` (the notebooks executed as `nbdev-test` runs them, with the test
+flags of `$TINYAUDIO_TEST_FLAGS`, default none; then nbdev's processing and nbconvert; no quarto), serves it on
 localhost and opens every page in headless chromium through the Chrome DevTools protocol. A page fails on a script
 error or console error, a request that fails or leaves the machine (the site must not need a CDN), an image that does
 not load, or an internal link to a missing page or anchor. The browser tests are skipped where chromium is not
-installed (`apt-get install chromium`; scripts/install.sh does it); the build checks run anyway.
+installed (`apt-get install chromium`; scripts/install.sh does it), and fail in CI; the build checks run anyway.
 """
 from __future__ import annotations
-import functools, http.server, json, os, re, shutil, subprocess, sys, tempfile, threading, time, urllib.request
+import ast, functools, html, http.server, json, os, re, shutil, subprocess, sys, tempfile, threading, time, urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit, unquote
 
 import pytest
+from tinyaudio.testing import in_ci
 
 ROOT = Path(__file__).resolve().parents[1]
 NBS = ROOT/'nbs'
-BUILD_TIMEOUT_S = 300
+FLAGS = os.environ.get('TINYAUDIO_TEST_FLAGS', '')  # as for nbdev-test: "data" runs the cells that need the shared audio
+# Pages checked for what a notebook shows; a renamed notebook renames its page: change the names here only.
+PAGES = dict(spectrogram='features.html',   # a cell that plots log-mel spectrograms (SPECTROGRAM_CELL)
+             results='qat.html')            # measured results in a table
+SPECTROGRAM_CELL = 'show_batch('
+SIGNATURE_OF = 'tinyaudio.features.normalize_windows'  # its page and anchor come from tinyaudio/_modidx.py
+BUILD_TIMEOUT_S = 1800  # executes every notebook: about 3 minutes on 2 cores without flags
 PAGE_TIMEOUT_S = 20
 SETTLE_S = 0.15  # scripts that fail just after `load` (timers, promises) still report within this
 
@@ -38,8 +46,8 @@ def source_pages():
 def site(tmp_path_factory):
     out = tmp_path_factory.mktemp('docs')/'site'
     t0 = time.time()
-    res = subprocess.run([sys.executable, str(ROOT/'scripts'/'render_docs.py'), '--out', str(out), '--quiet'],
-                         cwd=ROOT, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S)
+    res = subprocess.run([sys.executable, str(ROOT/'scripts'/'render_docs.py'), '--out', str(out), '--quiet',
+                          '--flags', FLAGS, '--n-workers', '2'], cwd=ROOT, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S)
     assert res.returncode == 0, f'docs build failed:\n{res.stdout[-3000:]}\n{res.stderr[-6000:]}'
     print(f'docs build: {time.time()-t0:.1f} s')
     return out, json.loads((out/'pages.json').read_text())
@@ -118,7 +126,9 @@ def _launch(profile:Path):
 @pytest.fixture(scope='module')
 def browser():
     "Headless chromium; the tests that need it are skipped where it is not installed (the build checks still run)."
-    if CHROMIUM is None: pytest.skip('chromium is not installed (apt-get install chromium)')
+    if CHROMIUM is None:
+        if in_ci(): pytest.fail('chromium is required here (CI=true): apt-get install chromium')
+        pytest.skip('chromium is not installed (apt-get install chromium)')
     profile = Path(tempfile.mkdtemp(prefix='tinyaudio-chromium-'))
     proc, ws_url = _launch(profile)
     tools = None
@@ -136,7 +146,8 @@ def browser():
 # --- what a page is checked for ----------------------------------------------------------------------------------------
 
 INSPECT_JS = r"""(() => ({
-  images: [...document.images].map(i => ({src: i.currentSrc || i.src, ok: i.complete && i.naturalWidth > 0})),
+  images: [...document.images].map(i => ({src: i.currentSrc || i.src, ok: i.complete && i.naturalWidth > 0,
+    cell: i.closest('.jp-OutputArea-output') ? i.closest('.jp-CodeCell').querySelector('.jp-InputArea').innerText : null})),
   links: [...document.querySelectorAll('a[href]')].map(a => ({raw: a.getAttribute('href'), href: a.href})),
   ids: [...document.querySelectorAll('[id]')].map(e => e.id).concat([...document.querySelectorAll('a[name]')].map(a => a.name)),
   text: document.body ? document.body.innerText.length : 0,
@@ -213,17 +224,75 @@ def test_no_cdn_in_pages(site):
         remote = re.findall(r'''<(?:script|link)\b[^>]*(?:src|href)=["'](?:https?:)?//[^"']+''', text)
         assert not remote, f'{p["html"]} loads {remote}'
 
+def section_text(page_html:str, anchor:str) -> str:
+    "The text under the heading with id `anchor`, up to the next heading."
+    m = re.search(rf'<h([1-6]) id="{re.escape(anchor)}"[^>]*>(.*?)(?=<h[1-6] id=|\Z)', page_html, re.S)
+    assert m, f'no heading with id {anchor!r}'
+    return html.unescape(re.sub(r'<[^>]+>', '', m.group(2)))
+
 def test_api_pages_show_signatures(site):
-    "show_doc ran during nbdev's processing: each API page has a heading and a signature per exported name."
+    "show_doc ran: every API page has its headings, and a known name its signature and docstring under its own."
+    import importlib, inspect
     site_dir, pages = site
-    api = {s: p for s,p in pages.items() if re.match(r'\d+_', Path(s).name) and s.endswith('.ipynb')}
-    for s,p in api.items():
+    for s,p in pages.items():
+        if not (re.match(r'\d+[a-z]?_', Path(s).name) and s.endswith('.ipynb')): continue
         nb = json.loads((NBS/s).read_text())
-        if not any(c['cell_type'] == 'code' and re.match(r'\s*#\|\s*export', ''.join(c['source'])) for c in nb['cells']):
-            continue
-        text = (site_dir/p['html']).read_text(encoding='utf-8')
-        assert re.search(r'<h3 id="[^"]+"', text), f'{p["html"]}: no show_doc headings'
-        assert 'def ' in text or 'class ' in text, f'{p["html"]}: no signatures'
+        if any(c['cell_type'] == 'code' and re.match(r'\s*#\|\s*export', ''.join(c['source'])) for c in nb['cells']):
+            text = (site_dir/p['html']).read_text(encoding='utf-8')
+            assert re.search(r'<h3 id="[^"]+"', text), f'{p["html"]}: no show_doc headings'
+    modidx = {}
+    exec((ROOT/'tinyaudio'/'_modidx.py').read_text(), modidx)
+    mod, _, name = SIGNATURE_OF.rpartition('.')
+    page, anchor = modidx['d']['syms'][mod][SIGNATURE_OF][0].split('#')
+    text = section_text((site_dir/page).read_text(encoding='utf-8'), anchor)
+    obj = getattr(importlib.import_module(mod), name)
+    sig = re.sub(r'\s+', '', text)
+    params = ','.join(f'{p.name}:{p.annotation}' + (f'={p.default!r}' if p.default is not p.empty else '')
+                      for p in inspect.signature(obj).parameters.values())
+    assert f'def{name}({params})->' in sig, f'{page}#{anchor}: no signature {params} under the heading:\n{text[:500]}'
+    assert inspect.getdoc(obj).replace('`', '').split('\n')[0] in text.replace('\n', ' ')
+
+def _prints(source:str) -> bool:
+    "Whether a cell calls print outside any function or class (so running it shows output)."
+    try: tree = ast.parse('\n'.join(l for l in source.splitlines() if not l.lstrip().startswith(('%', '!'))))
+    except SyntaxError: return False
+    todo = list(tree.body)
+    while todo:
+        n = todo.pop()
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)): continue
+        if isinstance(n, ast.Call) and getattr(n.func, 'id', None) == 'print': return True
+        todo.extend(ast.iter_child_nodes(n))
+    return False
+
+def test_executed_pages_show_outputs(site):
+    "The notebooks are stored without outputs: a page whose run cells print shows output areas, so they were run."
+    from nbdev.config import get_config
+    from nbdev.test import nb_test_cells
+    site_dir, pages = site
+    shown = {'hide', 'export', 'exporti', 'exports', 'include', 'output', 'eval'}
+    skip, pages_checked, missing = str(get_config(ROOT).tst_flags).split(), 0, []
+    for s,p in pages.items():
+        if not s.endswith('.ipynb'): continue
+        cells = [c for c in nb_test_cells(NBS/s, skip, FLAGS.split()) if not (c.directives_.keys() & shown)]
+        if not any(_prints(c.source) for c in cells): continue
+        pages_checked += 1
+        # text outputs only: show_doc's markdown is an output area on every API page
+        if 'class="jp-RenderedText' not in (site_dir/p['html']).read_text(encoding='utf-8'): missing.append(p['html'])
+    assert pages_checked >= 5 and not missing, f'pages without outputs: {missing} (of {pages_checked} checked)'
+
+def test_results_table(site):
+    "The QAT page's measured results are a table, as markdown tables render."
+    site_dir, pages = site
+    text = (site_dir/PAGES['results']).read_text(encoding='utf-8')
+    heads = [html.unescape(re.sub(r'<[^>]+>', '', h)) for h in re.findall(r'<th[^>]*>(.*?)</th>', text, re.S)]
+    assert '<table' in text and any('accuracy' in h for h in heads), heads
+
+def test_spectrogram_from_an_output(site, server, browser):
+    "The features page shows, as the output of the cell that plots them, a PNG of spectrograms that the browser loads."
+    problems, found = visit(browser, f'{server}/{PAGES["spectrogram"]}')
+    assert not problems, problems
+    plots = [i for i in found['images'] if i['cell'] and SPECTROGRAM_CELL in i['cell']]
+    assert plots and all(i['ok'] and i['src'].startswith('data:image/png;base64,') for i in plots), found['images']
 
 def test_pages_in_browser(site, server, browser):
     site_dir, pages = site
@@ -247,10 +316,11 @@ BAD_PAGE = """<!DOCTYPE html><html><head><link rel="icon" href="data:,">
 <img src="missing.png"><a href="nowhere.html">x</a><a href="#no-such-anchor">y</a><a href="bad.html#here">z</a>
 <h2 id="here">here</h2><script>undefined_function()</script><script>console.error('boom')</script></body></html>"""
 
-def _tiny_project(root:Path):
-    "A project with what the real one will grow: a tutorial in a folder, an image beside it, a plot, math, a callout, a qmd."
+def _tiny_project(root:Path, extra:dict|None=None):
+    """A project with what the real one will grow: a tutorial in a folder, an image beside it that an executed cell
+    also shows (so it runs in the notebook's folder), printed output, math, a callout, a qmd, cells left out by flags."""
     import base64, nbformat
-    from nbformat.v4 import new_notebook, new_markdown_cell as md, new_code_cell as code, new_output
+    from nbformat.v4 import new_notebook, new_markdown_cell as md, new_code_cell as code
     (root/'nbs'/'tutorials'/'images').mkdir(parents=True)
     cfg = (ROOT/'pyproject.toml').read_text()
     (root/'pyproject.toml').write_text(cfg)
@@ -266,18 +336,24 @@ def _tiny_project(root:Path):
                md('# First steps\n> A tutorial.'),
                md('Uses [`twice`](../00_core.ipynb#twice) and [the home page](../index.ipynb); the mean is $\\frac{1}{T}\\sum_t p_t$.'),
                md('::: {.callout-note}\nA note with ![a dot](images/dot.png){width=10}.\n:::'),
-               code('print(1)', outputs=[new_output('display_data', data={'image/png': base64.b64encode(png).decode(),
-                                                                            'text/plain': '<Figure>'})])]}
+               code('from IPython.display import Image'), code("Image(filename='images/dot.png')"),
+               code('print(6 * 7)'), code("#| data\nraise RuntimeError('a data cell ran')"),
+               code("#| eval: false\nraise RuntimeError('an eval: false cell ran')")],
+           **(extra or {})}
     for name, cells in nbs.items(): nbformat.write(new_notebook(cells=cells), root/'nbs'/name)
     (root/'nbs'/'tutorials'/'extra.qmd').write_text('---\ntitle: Extra\n---\n\nBack to [core](../00_core.ipynb).\n')
 
+def _build(root:Path, out:Path, *flags):
+    return subprocess.run([sys.executable, str(ROOT/'scripts'/'render_docs.py'), '--root', str(root), '--out', str(out),
+                           '--quiet', *flags], capture_output=True, text=True, timeout=BUILD_TIMEOUT_S)
+
 def test_tutorials_images_links_math(tmp_path, request):
-    "Pages in a subfolder, images beside them and in outputs, links between folders and math all work in the browser."
+    "Pages in a subfolder, images beside them and in outputs, links between folders, math and test flags all work."
     _tiny_project(tmp_path/'proj')
     out = tmp_path/'site'
-    res = subprocess.run([sys.executable, str(ROOT/'scripts'/'render_docs.py'), '--root', str(tmp_path/'proj'),
-                          '--out', str(out), '--quiet'], capture_output=True, text=True, timeout=BUILD_TIMEOUT_S)
+    res = _build(tmp_path/'proj', out, '--flags', '')  # the data cell and the eval: false cell raise if they run
     assert res.returncode == 0, res.stderr[-4000:]
+    assert not any('"output_type"' in f.read_text() for f in (tmp_path/'proj'/'nbs').rglob('*.ipynb'))  # nbs/ untouched
     pages = json.loads((out/'pages.json').read_text())
     assert {k: v['html'] for k,v in pages.items()} == {
         'index.ipynb': 'index.html', '00_core.ipynb': 'core.html', 'tutorials/01_first.ipynb': 'tutorials/first.html',
@@ -285,6 +361,10 @@ def test_tutorials_images_links_math(tmp_path, request):
     tut = (out/'tutorials'/'first.html').read_text()
     assert 'href="../core.html#twice"' in tut and 'href="../index.html"' in tut and '<math' in tut
     assert 'class="callout callout-note"' in tut and ':::' not in tut
+    assert re.search(r'jp-OutputArea-output[^>]*>\s*<pre>42\s*</pre>', tut), 'printed output missing'
+    assert tut.count('Not run in this build: needs the <code>data</code> flag') == 1 and 'a data cell ran' in tut
+    core = section_text((out/'core.html').read_text(), 'twice')
+    assert 'deftwice(x:int)->int:' in re.sub(r'\s+', '', core) and 'Two times x.' in core
     assert 'href="../core.html"' in (out/'tutorials'/'extra.html').read_text()
     browser = request.getfixturevalue('browser')  # the build checks above run without chromium too
     srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(_QuietHandler, directory=str(out)))
@@ -295,8 +375,18 @@ def test_tutorials_images_links_math(tmp_path, request):
             problems, found = visit(browser, url)
             problems += broken_links(found['links'], url, out, '')
             assert not problems, f'{p["html"]}: {problems}'
-            if p['html'] == 'tutorials/first.html': assert len(found['images']) == 2
+            if p['html'] == 'tutorials/first.html':  # the dot beside the notebook, and the same dot as a cell output
+                assert [bool(i['cell']) for i in found['images']] == [False, True], found['images']
     finally: srv.shutdown(); srv.server_close()
+
+def test_failing_cell_fails_the_build(tmp_path):
+    "A cell that raises stops the build, and the error names the notebook and the cell."
+    from nbformat.v4 import new_markdown_cell as md, new_code_cell as code
+    _tiny_project(tmp_path/'proj', {'02_broken.ipynb': [md('# Broken\n> Fails.'), code('x = 1'),
+                                                        code("raise ValueError('broken on purpose')")]})
+    res = _build(tmp_path/'proj', tmp_path/'site', '--flags', '')
+    assert res.returncode != 0 and not (tmp_path/'site').exists()
+    assert all(x in res.stderr for x in ('02_broken.ipynb', 'Cell #3', 'broken on purpose')), res.stderr[-3000:]
 
 def test_checks_can_fail(tmp_path, browser):
     "The browser checks catch each kind of breakage on a page made to have them all."

@@ -1,6 +1,6 @@
 """The package as users get it: the wheel carries every generated module and the C runtime sources, the
 dependencies are not over-pinned, and the library matches its notebooks (one module per notebook)."""
-import os, subprocess, sys, zipfile, tomllib
+import os, re, subprocess, sys, zipfile, tomllib
 from pathlib import Path
 import pytest
 from tinyaudio.testing import require
@@ -54,3 +54,8 @@ def test_installed_wheel_runs_the_demo_alone(wheel, tmp_path):
                          cwd=work, env=env, capture_output=True, text=True, timeout=1200)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     assert 'C network == integer reference' in res.stdout and 'Cortex-M4 (QEMU mps2-an386)' in res.stdout, res.stdout
+
+def test_sidebar_lists_every_notebook():
+    listed = set(re.findall(r'^\s*- (\S+\.ipynb)\s*$', (ROOT/'nbs'/'sidebar.yml').read_text(), re.M))
+    notebooks = {str(p.relative_to(ROOT/'nbs')) for p in (ROOT/'nbs').rglob('*.ipynb') if '.ipynb_checkpoints' not in p.parts}
+    assert listed == notebooks, dict(not_listed=notebooks - listed, gone=listed - notebooks)
