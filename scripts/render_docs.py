@@ -27,7 +27,7 @@ SKIP_PREFIXES = ('_', '.')  # quarto and nbdev skip the files and folders whose 
 NOT_RUN = '*Not run in this build: needs the `{0}` flag (`--flags "{0}"`).*'
 
 def copy_project(root:Path, dest:Path) -> Path:
-    "What nbdev reads (pyproject.toml, notebooks, library) copied to `dest`, which only ever holds such a copy."
+    "What the notebooks read (pyproject.toml, notebooks, library, the fuzz target) copied to `dest`, only ever such a copy."
     from nbdev.config import get_config
     if dest.resolve() == root.resolve(): raise ValueError('the scratch copy cannot be the project itself')
     if dest.exists() and any(dest.iterdir()):
@@ -36,7 +36,7 @@ def copy_project(root:Path, dest:Path) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy2(root/'pyproject.toml', dest)
     cfg = get_config(root)
-    for d in (cfg.nbs_path, cfg.lib_path):
+    for d in (cfg.nbs_path, cfg.lib_path, root/'fuzz'):   # fuzz/: the libFuzzer target 08c_host builds (not in the package)
         junk = shutil.ignore_patterns('.ipynb_checkpoints', '__pycache__')
         if d.exists(): shutil.copytree(d, dest/d.relative_to(root), ignore=junk)
     return dest

@@ -59,3 +59,17 @@ def test_sidebar_lists_every_notebook():
     listed = set(re.findall(r'^\s*- (\S+\.ipynb)\s*$', (ROOT/'nbs'/'sidebar.yml').read_text(), re.M))
     notebooks = {str(p.relative_to(ROOT/'nbs')) for p in (ROOT/'nbs').rglob('*.ipynb') if '.ipynb_checkpoints' not in p.parts}
     assert listed == notebooks, dict(not_listed=notebooks - listed, gone=listed - notebooks)
+
+def test_imports_have_cells_of_their_own():
+    "nbdev's docs processing reruns every cell with an import on its own: such a cell must not use anything else."
+    import ast, json
+    mixed = []
+    for nb in sorted((ROOT/'nbs').rglob('*.ipynb')):
+        for i, cell in enumerate(json.loads(nb.read_text())['cells']):
+            src = ''.join(cell['source'])
+            if cell['cell_type'] != 'code' or re.match(r'#\|\s*export', src): continue
+            try: body = ast.parse('\n'.join(l for l in src.splitlines() if not l.lstrip().startswith(('%', '!')))).body
+            except SyntaxError: continue
+            kinds = {isinstance(s, (ast.Import, ast.ImportFrom)) for s in body}
+            if kinds == {True, False}: mixed.append(f'{nb.relative_to(ROOT)} cell {i}')
+    assert mixed == [], f'cells mixing imports with other code: {mixed}'

@@ -89,17 +89,23 @@ def _need_columns(path, df:pd.DataFrame, columns):
 def _fold_split(fold:int, valid_fold:int|None) -> str|None:
     return None if valid_fold is None else 'valid' if fold == valid_fold else 'train'
 
-def read_esc50(root=None, valid_fold:int|None=4, on_error:str='raise') -> AudioItems:
-    "ESC-50 items (label = category) with their fold; `valid_fold` -> 'valid', other folds -> 'train'."
+def _read_folds(meta:Path, file_col:str, label_col:str, audio_path, valid_fold:int|None, on_error:str) -> AudioItems:
+    "Items of a metadata CSV with one row per clip and its fold (ESC-50, UrbanSound8K); `audio_path(name, fold)`."
     _check_on_error(on_error)
-    root = _default_root(root, 'esc50'); meta = root/'meta'/'esc50.csv'
-    df = _read_table(meta); _need_columns(meta, df, ['filename', 'fold', 'category'])
+    df = _read_table(meta); _need_columns(meta, df, [file_col, 'fold', label_col])
     items,skipped = [],[]
-    for name,fold,label in zip(df.filename, df.fold, df.category):
-        path = resolve_audio(root/'audio'/name)
-        if path is None: skipped.append((root/'audio'/name, f"listed in {meta.name} but missing")); continue
+    for name,fold,label in zip(df[file_col], df['fold'], df[label_col]):
+        listed = audio_path(name, int(fold))
+        path = resolve_audio(listed)
+        if path is None: skipped.append((listed, f"listed in {meta.name} but missing")); continue
         items.append(AudioItem(path, str(label), _fold_split(int(fold), valid_fold), int(fold)))
     return _finish(items, skipped, on_error, meta)
+
+def read_esc50(root=None, valid_fold:int|None=4, on_error:str='raise') -> AudioItems:
+    "ESC-50 items (label = category) with their fold; `valid_fold` -> 'valid', other folds -> 'train'."
+    root = _default_root(root, 'esc50')
+    return _read_folds(root/'meta'/'esc50.csv', 'filename', 'category', lambda name, fold: root/'audio'/name,
+                       valid_fold, on_error)
 
 # %% ../nbs/01a_datasets.ipynb #b058c6c3
 SPEECH_COMMANDS_FOLDERS = ('speech_commands_v0.02_test', 'speech_commands_v0.02')  # the shared test copy, a download
@@ -165,15 +171,9 @@ def read_fsdd(root=None, on_error:str='raise') -> AudioItems:
 # %% ../nbs/01a_datasets.ipynb #74937bbc
 def read_urbansound8k(root=None, valid_fold:int|None=10, on_error:str='raise') -> AudioItems:
     "UrbanSound8K items (label = class) with their fold; `valid_fold` -> 'valid', the others -> 'train'."
-    _check_on_error(on_error)
-    root = _default_root(root, 'UrbanSound8K'); meta = root/'metadata'/'UrbanSound8K.csv'
-    df = _read_table(meta); _need_columns(meta, df, ['slice_file_name', 'fold', 'class'])
-    items,skipped = [],[]
-    for name,fold,label in zip(df.slice_file_name, df.fold, df['class']):
-        path = resolve_audio(root/'audio'/f'fold{int(fold)}'/name)
-        if path is None: skipped.append((root/'audio'/f'fold{int(fold)}'/name, f"listed in {meta.name} but missing")); continue
-        items.append(AudioItem(path, str(label), _fold_split(int(fold), valid_fold), int(fold)))
-    return _finish(items, skipped, on_error, meta)
+    root = _default_root(root, 'UrbanSound8K')
+    return _read_folds(root/'metadata'/'UrbanSound8K.csv', 'slice_file_name', 'class',
+                       lambda name, fold: root/'audio'/f'fold{fold}'/name, valid_fold, on_error)
 
 # %% ../nbs/01a_datasets.ipynb #6cf358cb
 def _class_items(folder:Path, split:str|None, valid_pct:float) -> list[AudioItem]:
