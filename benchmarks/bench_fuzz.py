@@ -1,6 +1,10 @@
 """Fuzz the streaming entry point (`fz_stream_push` of a generated project) with libFuzzer + ASan + UBSan for a
 bounded time; print executions, coverage and crashes; exit non-zero on a crash.
 
+The target (`fuzz/fuzz_stream.c`) feeds PCM and raw float32 blocks, NaN and infinities included (on purpose in one
+block in eight), and aborts on any status but TA_OK and TA_ERR_NONFINITE, on TA_ERR_NONFINITE for a window that
+holds no non-finite sample (or TA_OK for one that does), and on a count of replaced samples other than its own.
+
     python benchmarks/bench_fuzz.py [--seconds 60] [--seed 0] [--keep DIR]
 
 Needs Debian's `clang` and `libclang-rt-14-dev` (the libFuzzer runtime matching clang 14). A crash leaves its

@@ -21,6 +21,8 @@ fi
 
 python3 -m pip install -q --disable-pip-version-check torch==2.13.0
 python3 -m pip install -q --disable-pip-version-check -c scripts/constraints.txt -e ".[dev]"
+# atheris (libFuzzer for Python) drives fuzz/fuzz_artifact.py; binary wheels exist for Linux x86_64 only
+python3 -m pip install -q --disable-pip-version-check "atheris>=2.3" || echo "warning: atheris not installed; the artifact fuzz test is skipped" >&2
 # hls4ml is not a dependency; tests/test_hls4ml.py checks that it reads our QONNX export. It goes into .hls4ml, apart,
 # without its dependencies, so the environment's torch/onnx/qonnx/numpy stay the ones tinyaudio is tested with.
 python3 -m pip install -q --disable-pip-version-check --no-deps --upgrade --target .hls4ml \

@@ -1,6 +1,8 @@
 """The hand-written C runtime (tinyaudio/csrc) on its own: strict builds for the host and Cortex-M, C++ use of
-its headers, and a C driver checking the API contract (status names, NULL and length checks, no access past
-the given lengths) and one hand-computed result per kernel family."""
+its headers, and a C driver checking the API contract (status names, NULL and length checks with one less, one
+more and SIZE_MAX, no access past the given lengths), one hand-computed result per kernel family, and hostile
+audio: NaN and infinities (TA_ERR_NONFINITE), samples beyond full scale (clipped), and stream counters started
+just below 2^32 and 2^64."""
 import math, os, re, shutil, subprocess
 from pathlib import Path
 import pytest
@@ -15,7 +17,7 @@ TARGETS = {  # name: (compiler, flags)
     'cortex-m4': ('arm-none-eabi-gcc', ['-mcpu=cortex-m4', '-mthumb', '-mfpu=fpv4-sp-d16', '-mfloat-abi=hard', '-O2']),
     'cortex-m3': ('arm-none-eabi-gcc', ['-mcpu=cortex-m3', '-mthumb', '-mfloat-abi=soft', '-O2']),
 }
-STATUS = ['TA_OK', 'TA_ERR_NULL', 'TA_ERR_SIZE', 'TA_ERR_CONFIG', 'TA_ERR_NOT_READY']
+STATUS = ['TA_OK', 'TA_ERR_NULL', 'TA_ERR_SIZE', 'TA_ERR_CONFIG', 'TA_ERR_NOT_READY', 'TA_ERR_NONFINITE']
 
 
 def need(tool: str) -> str:
@@ -115,6 +117,8 @@ def test_headers_cxx(tmp_path, host_objects):
 # Every buffer the runtime sees is malloc'ed with exactly the length passed, so that the sanitizers (when the
 # compiler has them) catch any access past it.
 DRIVER = r'''
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,17 +199,19 @@ static void kernel_contract(const char *name, kernel8 f, const ta_layer *l, size
     }
     st2(name, "n_in_minus", f(l, in, n_in - 1u, out, n_out));
     st2(name, "n_in_plus", f(l, in, n_in + 1u, out, n_out));
+    st2(name, "n_in_max", f(l, in, SIZE_MAX, out, n_out));
     st2(name, "n_out_minus", f(l, in, n_in, out, n_out - 1u));
     st2(name, "n_out_plus", f(l, in, n_in, out, n_out + 1u));
+    st2(name, "n_out_max", f(l, in, n_in, out, SIZE_MAX));
     printf("%s.untouched %d\n", name, all_5a(out, n_out));  /* nothing written by the failed calls */
     st2(name, "ok", f(l, in, n_in, out, n_out));
     free(out); free(in_rw);
 }
 
 /* ta_dense_s32 through the int8 kernel signature: `out` only says NULL or not, the call gets an int32 buffer
- * of n_out values */
+ * of the layer's out_c values (n_out may be a wrong length, SIZE_MAX included) */
 static ta_status dense32_as_8(const ta_layer *l, const int8_t *in, size_t n_in, int8_t *out, size_t n_out) {
-    int32_t *o = out ? NEW(n_out, int32_t) : NULL;
+    int32_t *o = out ? NEW(l ? l->out_c : 1u, int32_t) : NULL;
     ta_status s = ta_dense_s32(l, in, n_in, o, n_out);
     free(o);
     return s;
@@ -304,8 +310,10 @@ static void network(void) {
         st("unpack.null_out", ta_unpack_weights(q4, 2, 3, 4, NULL, 3));
         st("unpack.n_packed_minus", ta_unpack_weights(q4, 1, 3, 4, u3, 3));
         st("unpack.n_packed_plus", ta_unpack_weights(q4, 3, 3, 4, u3, 3));
+        st("unpack.n_packed_max", ta_unpack_weights(q4, SIZE_MAX, 3, 4, u3, 3));
         st("unpack.n_out_minus", ta_unpack_weights(q4, 2, 3, 4, u3, 2));
         st("unpack.n_out_plus", ta_unpack_weights(q4, 2, 3, 4, u3, 4));
+        st("unpack.n_out_max", ta_unpack_weights(q4, 2, 3, 4, u3, SIZE_MAX));
         printf("unpack.untouched %d\n", all_5a(u3, 3));
         st("unpack.config", ta_unpack_weights(q4, 2, 3, 3, u3, 3));  /* 3 bits: ceil(9 / 8) = 2 bytes */
         st("unpack.run4", ta_unpack_weights(q4, 2, 3, 4, u3, 3)); ints8("unpack.y4", u3, 3);
@@ -349,10 +357,13 @@ static void frontend(const ta_frontend_cfg *cfg, float *window_out) {
     st("frame.null_before_size", ta_logmel_frame(cfg, NULL, 7, scratch, 8, mel, 2));
     st("frame.n_frame_minus", ta_logmel_frame(cfg, frame, 7, scratch, 8, mel, 2));
     st("frame.n_frame_plus", ta_logmel_frame(cfg, frame, 9, scratch, 8, mel, 2));
+    st("frame.n_frame_max", ta_logmel_frame(cfg, frame, SIZE_MAX, scratch, 8, mel, 2));
     st("frame.n_scratch_minus", ta_logmel_frame(cfg, frame, 8, scratch, 7, mel, 2));
     st("frame.n_scratch_plus", ta_logmel_frame(cfg, frame, 8, scratch, 9, mel, 2));
+    st("frame.n_scratch_max", ta_logmel_frame(cfg, frame, 8, scratch, SIZE_MAX, mel, 2));
     st("frame.n_out_minus", ta_logmel_frame(cfg, frame, 8, scratch, 8, mel, 1));
     st("frame.n_out_plus", ta_logmel_frame(cfg, frame, 8, scratch, 8, mel, 3));
+    st("frame.n_out_max", ta_logmel_frame(cfg, frame, 8, scratch, 8, mel, SIZE_MAX));
     printf("frame.untouched %d\n", all_5a(mel, 2 * sizeof(float)) && all_5a(scratch, 8 * sizeof(float)));
     t = *cfg; t.win_offset = 1; st("frame.config", ta_logmel_frame(&t, frame, 8, scratch, 8, mel, 2));
     {  /* n_fft 12 holds the window but is no power of two */
@@ -365,8 +376,10 @@ static void frontend(const ta_frontend_cfg *cfg, float *window_out) {
     st("spectrum.null_scratch", ta_logmel_spectrum(cfg, NULL, 8, mel, 2));
     st("spectrum.n_scratch_minus", ta_logmel_spectrum(cfg, scratch, 7, mel, 2));
     st("spectrum.n_scratch_plus", ta_logmel_spectrum(cfg, scratch, 9, mel, 2));
+    st("spectrum.n_scratch_max", ta_logmel_spectrum(cfg, scratch, SIZE_MAX, mel, 2));
     st("spectrum.n_out_minus", ta_logmel_spectrum(cfg, scratch, 8, mel, 1));
     st("spectrum.n_out_plus", ta_logmel_spectrum(cfg, scratch, 8, mel, 3));
+    st("spectrum.n_out_max", ta_logmel_spectrum(cfg, scratch, 8, mel, SIZE_MAX));
     t = *cfg; t.power = 3; st("spectrum.config", ta_logmel_spectrum(&t, scratch, 8, mel, 2));
     memcpy(scratch, dc, 8 * sizeof(float));
     st("spectrum.run", ta_logmel_spectrum(cfg, scratch, 8, mel, 2)); floats("spectrum.y", mel, 2);
@@ -375,10 +388,13 @@ static void frontend(const ta_frontend_cfg *cfg, float *window_out) {
     t = *cfg; t.window = NULL; st("window.null_window", ta_logmel_window(&t, audio, 16, scratch, 8, win, 6));
     st("window.n_samples_minus", ta_logmel_window(cfg, audio, 15, scratch, 8, win, 6));
     st("window.n_samples_plus", ta_logmel_window(cfg, audio, 17, scratch, 8, win, 6));
+    st("window.n_samples_max", ta_logmel_window(cfg, audio, SIZE_MAX, scratch, 8, win, 6));
     st("window.n_scratch_minus", ta_logmel_window(cfg, audio, 16, scratch, 7, win, 6));
     st("window.n_scratch_plus", ta_logmel_window(cfg, audio, 16, scratch, 9, win, 6));
+    st("window.n_scratch_max", ta_logmel_window(cfg, audio, 16, scratch, SIZE_MAX, win, 6));
     st("window.n_out_minus", ta_logmel_window(cfg, audio, 16, scratch, 8, win, 5));
     st("window.n_out_plus", ta_logmel_window(cfg, audio, 16, scratch, 8, win, 7));
+    st("window.n_out_max", ta_logmel_window(cfg, audio, 16, scratch, 8, win, SIZE_MAX));
     printf("window.untouched %d\n", all_5a(win, 6 * sizeof(float)));
     t = *cfg; t.window_samples = 15;  /* fewer than the 3 frames read */
     st("window.config_samples", ta_logmel_window(&t, audio, 15, scratch, 8, win, 6));
@@ -388,6 +404,41 @@ static void frontend(const ta_frontend_cfg *cfg, float *window_out) {
     st("window.run_raw", ta_logmel_window(&t, audio, 16, scratch, 8, win, 6)); floats("window.raw", win, 6);
     st("window.run", ta_logmel_window(cfg, audio, 16, scratch, 8, win, 6)); floats("window.y", win, 6);
     memcpy(window_out, win, 6 * sizeof(float));
+
+    {  /* NaN and infinities: TA_ERR_NONFINITE after the NULL and length checks, nothing written */
+        float *bad = DUP(dc, 16, float), *mel5 = NEW(2, float), *win5 = NEW(6, float), *scratch5 = NEW(8, float);
+        bad[3] = NAN;
+        st("nonfinite.frame_nan", ta_logmel_frame(cfg, bad, 8, scratch5, 8, mel5, 2));
+        st("nonfinite.frame_size_first", ta_logmel_frame(cfg, bad, 7, scratch5, 8, mel5, 2));
+        st("nonfinite.frame_null_first", ta_logmel_frame(cfg, bad, 8, NULL, 8, mel5, 2));
+        st("nonfinite.window_nan", ta_logmel_window(cfg, bad, 16, scratch5, 8, win5, 6));
+        bad[3] = 1.0f; bad[0] = INFINITY;
+        st("nonfinite.frame_inf", ta_logmel_frame(cfg, bad, 8, scratch5, 8, mel5, 2));
+        st("nonfinite.window_inf", ta_logmel_window(cfg, bad, 16, scratch5, 8, win5, 6));
+        bad[0] = 1.0f; bad[15] = -INFINITY;  /* the last sample of the window */
+        st("nonfinite.window_neg_inf", ta_logmel_window(cfg, bad, 16, scratch5, 8, win5, 6));
+        st("nonfinite.window_size_first", ta_logmel_window(cfg, bad, 15, scratch5, 8, win5, 6));
+        printf("nonfinite.untouched %d\n", all_5a(mel5, 2 * sizeof(float)) && all_5a(win5, 6 * sizeof(float))
+               && all_5a(scratch5, 8 * sizeof(float)));
+        free(bad); free(mel5); free(win5); free(scratch5);
+    }
+    {  /* beyond full scale: clipped to [-1, 1], so a DC of 1000, FLT_MAX or -FLT_MAX gives the window of a DC of +-1 */
+        static const float gains[3] = {1000.0f, FLT_MAX, -FLT_MAX};
+        float *loud = NEW(16, float), *loud_win = NEW(6, float), *loud_mel = NEW(2, float), *one_mel = NEW(2, float);
+        float *minus_one = NEW(16, float), *ref = NEW(6, float);
+        int same_window = 1, same_frame = 1;
+        size_t g, i;
+        for (g = 0; g < 3; g++) {
+            for (i = 0; i < 16; i++) { loud[i] = gains[g]; minus_one[i] = gains[g] > 0.0f ? 1.0f : -1.0f; }
+            same_window = same_window && ta_logmel_window(cfg, loud, 16, scratch, 8, loud_win, 6) == TA_OK
+                && ta_logmel_window(cfg, minus_one, 16, scratch, 8, ref, 6) == TA_OK && memcmp(loud_win, ref, 6 * sizeof(float)) == 0;
+            same_frame = same_frame && ta_logmel_frame(cfg, loud, 8, scratch, 8, loud_mel, 2) == TA_OK
+                && ta_logmel_frame(cfg, minus_one, 8, scratch, 8, one_mel, 2) == TA_OK && memcmp(loud_mel, one_mel, 2 * sizeof(float)) == 0;
+        }
+        printf("full_scale.window_clipped %d\nfull_scale.frame_clipped %d\n", same_window, same_frame);
+        floats("full_scale.y", loud_win, 6);
+        free(loud); free(loud_win); free(loud_mel); free(one_mel); free(minus_one); free(ref);
+    }
 
     st("normalize.null", ta_normalize(cfg, NULL, 6));
     st("normalize.size", ta_normalize(cfg, win, 1));
@@ -400,7 +451,10 @@ static void frontend(const ta_frontend_cfg *cfg, float *window_out) {
         st("quantize.null_out", ta_quantize_input(x, 4, 0.5f, 1, -128, 127, NULL, 4));
         st("quantize.n_out_minus", ta_quantize_input(x, 4, 0.5f, 1, -128, 127, q, 3));
         st("quantize.n_out_plus", ta_quantize_input(x, 4, 0.5f, 1, -128, 127, q, 5));
+        st("quantize.n_out_max", ta_quantize_input(x, 4, 0.5f, 1, -128, 127, q, SIZE_MAX));
         st("quantize.n_minus", ta_quantize_input(x, 3, 0.5f, 1, -128, 127, q, 4));
+        st("quantize.n_plus", ta_quantize_input(x, 5, 0.5f, 1, -128, 127, q, 4));
+        st("quantize.n_max", ta_quantize_input(x, SIZE_MAX, 0.5f, 1, -128, 127, q, 4));
         printf("quantize.untouched %d\n", all_5a(q, 4));
         st("quantize.config", ta_quantize_input(x, 4, 0.0f, 1, -128, 127, q, 4));
         st("quantize.run", ta_quantize_input(x, 4, 0.5f, 1, -128, 127, q, 4)); ints8("quantize.y", q, 4);
@@ -437,10 +491,13 @@ static void frontend_q(const ta_frontend_cfg *cfg) {
     st("frame_q.null_mel_offset", ta_logmel_frame_q(&t, frame, 8, scratch, 8, mel, 2));
     st("frame_q.n_frame_minus", ta_logmel_frame_q(&q, frame, 7, scratch, 8, mel, 2));
     st("frame_q.n_frame_plus", ta_logmel_frame_q(&q, frame, 9, scratch, 8, mel, 2));
+    st("frame_q.n_frame_max", ta_logmel_frame_q(&q, frame, SIZE_MAX, scratch, 8, mel, 2));
     st("frame_q.n_scratch_minus", ta_logmel_frame_q(&q, frame, 8, scratch, 7, mel, 2));
     st("frame_q.n_scratch_plus", ta_logmel_frame_q(&q, frame, 8, scratch, 9, mel, 2));
+    st("frame_q.n_scratch_max", ta_logmel_frame_q(&q, frame, 8, scratch, SIZE_MAX, mel, 2));
     st("frame_q.n_out_minus", ta_logmel_frame_q(&q, frame, 8, scratch, 8, mel, 1));
     st("frame_q.n_out_plus", ta_logmel_frame_q(&q, frame, 8, scratch, 8, mel, 3));
+    st("frame_q.n_out_max", ta_logmel_frame_q(&q, frame, 8, scratch, 8, mel, SIZE_MAX));
     printf("frame_q.untouched %d\n", all_5a(mel, 2 * sizeof(int32_t)) && all_5a(scratch, 8 * sizeof(int32_t)));
     g = *cfg; g.win_offset = 1; t = q; t.geometry = &g;
     st("frame_q.config", ta_logmel_frame_q(&t, frame, 8, scratch, 8, mel, 2));
@@ -449,10 +506,13 @@ static void frontend_q(const ta_frontend_cfg *cfg) {
     st("window_q.null_audio", ta_logmel_window_q(&q, NULL, 16, scratch, 8, win, 6));
     st("window_q.n_samples_minus", ta_logmel_window_q(&q, audio, 15, scratch, 8, win, 6));
     st("window_q.n_samples_plus", ta_logmel_window_q(&q, audio, 17, scratch, 8, win, 6));
+    st("window_q.n_samples_max", ta_logmel_window_q(&q, audio, SIZE_MAX, scratch, 8, win, 6));
     st("window_q.n_scratch_minus", ta_logmel_window_q(&q, audio, 16, scratch, 7, win, 6));
     st("window_q.n_scratch_plus", ta_logmel_window_q(&q, audio, 16, scratch, 9, win, 6));
+    st("window_q.n_scratch_max", ta_logmel_window_q(&q, audio, 16, scratch, SIZE_MAX, win, 6));
     st("window_q.n_out_minus", ta_logmel_window_q(&q, audio, 16, scratch, 8, win, 5));
     st("window_q.n_out_plus", ta_logmel_window_q(&q, audio, 16, scratch, 8, win, 7));
+    st("window_q.n_out_max", ta_logmel_window_q(&q, audio, 16, scratch, 8, win, SIZE_MAX));
     printf("window_q.untouched %d\n", all_5a(win, 6 * sizeof(int32_t)));
     g = *cfg; g.window_samples = 15; t = q; t.geometry = &g;
     st("window_q.config_samples", ta_logmel_window_q(&t, audio, 15, scratch, 8, win, 6));
@@ -482,10 +542,13 @@ static void stream(const ta_frontend_cfg *cfg, const float *window_ref) {
     st("stream_init.null_window", ta_stream_init(&s, &t, ring, 8, mel_ring, 6, scratch, 8, 1));
     st("stream_init.n_ring_minus", ta_stream_init(&s, cfg, ring, 7, mel_ring, 6, scratch, 8, 1));
     st("stream_init.n_ring_plus", ta_stream_init(&s, cfg, ring, 9, mel_ring, 6, scratch, 8, 1));
+    st("stream_init.n_ring_max", ta_stream_init(&s, cfg, ring, SIZE_MAX, mel_ring, 6, scratch, 8, 1));
     st("stream_init.n_mel_ring_minus", ta_stream_init(&s, cfg, ring, 8, mel_ring, 5, scratch, 8, 1));
     st("stream_init.n_mel_ring_plus", ta_stream_init(&s, cfg, ring, 8, mel_ring, 7, scratch, 8, 1));
+    st("stream_init.n_mel_ring_max", ta_stream_init(&s, cfg, ring, 8, mel_ring, SIZE_MAX, scratch, 8, 1));
     st("stream_init.n_scratch_minus", ta_stream_init(&s, cfg, ring, 8, mel_ring, 6, scratch, 7, 1));
     st("stream_init.n_scratch_plus", ta_stream_init(&s, cfg, ring, 8, mel_ring, 6, scratch, 9, 1));
+    st("stream_init.n_scratch_max", ta_stream_init(&s, cfg, ring, 8, mel_ring, 6, scratch, SIZE_MAX, 1));
     st("stream_init.config_hop0", ta_stream_init(&s, cfg, ring, 8, mel_ring, 6, scratch, 8, 0));
     st("stream_init.config_hop4", ta_stream_init(&s, cfg, ring, 8, mel_ring, 6, scratch, 8, 4));
     t = *cfg; t.win_offset = 1;
@@ -508,10 +571,105 @@ static void stream(const ta_frontend_cfg *cfg, const float *window_ref) {
     st("stream_window.null_features", ta_stream_window(&s, NULL, 6));
     st("stream_window.n_minus", ta_stream_window(&s, feat, 5));
     st("stream_window.n_plus", ta_stream_window(&s, feat, 7));
+    st("stream_window.n_max", ta_stream_window(&s, feat, SIZE_MAX));
     printf("stream_window.untouched %d\n", all_5a(feat, 6 * sizeof(float)));
     st("stream_window.run", ta_stream_window(&s, feat, 6)); floats("stream_window.y", feat, 6);
     printf("stream_window.equals_logmel_window %d\n", memcmp(feat, window_ref, 6 * sizeof(float)) == 0);
     free(ring); free(mel_ring); free(scratch); free(feat);
+}
+
+/* ---- streams on hostile audio, and with counters started anywhere ---- */
+#define HOSTILE_N 64u      /* samples pushed: windows end every 4 samples from 16 on, 13 of them */
+#define HOSTILE_WINDOWS 16u
+
+typedef struct {
+    size_t n;                                  /* windows */
+    size_t end[HOSTILE_WINDOWS];               /* samples consumed when each completed */
+    ta_status status[HOSTILE_WINDOWS];         /* of the push that completed it */
+    float features[HOSTILE_WINDOWS][6];
+    uint64_t nonfinite;
+    int contract;                              /* every push returned TA_OK, or TA_ERR_NONFINITE with a window */
+} stream_log;
+
+/* Push audio in blocks of 5 samples through a fresh stream (hop 1 frame) whose counters start at samples0 and
+ * frames0, as a device that has run for that long would have them, and log every window. */
+static void stream_record(const ta_frontend_cfg *cfg, const float *audio, uint64_t samples0, uint64_t frames0,
+                          stream_log *log) {
+    float *ring = NEW(8, float), *mel_ring = NEW(6, float), *scratch = NEW(8, float);
+    ta_stream s;
+    size_t pos = 0, used = 0;
+    uint8_t ready = 0;
+    memset(log, 0, sizeof *log);
+    log->contract = ta_stream_init(&s, cfg, ring, 8, mel_ring, 6, scratch, 8, 1) == TA_OK;
+    s.samples = samples0; s.next_frame_end = samples0 + cfg->n_fft;
+    s.frames = frames0; s.next_window = frames0 + cfg->n_frames;
+    while (pos < HOSTILE_N && log->n < HOSTILE_WINDOWS) {
+        const size_t block = HOSTILE_N - pos < 5u ? HOSTILE_N - pos : 5u;
+        const ta_status r = ta_stream_push(&s, audio + pos, block, &used, &ready);
+        if (!(r == TA_OK || (r == TA_ERR_NONFINITE && ready)) || used == 0u) { log->contract = 0; break; }
+        pos += used;
+        if (ready) {
+            log->end[log->n] = pos; log->status[log->n] = r;
+            if (ta_stream_window(&s, log->features[log->n], 6) != TA_OK) log->contract = 0;
+            log->n++;
+        }
+    }
+    log->nonfinite = s.nonfinite_samples;
+    free(ring); free(mel_ring); free(scratch);
+}
+
+static int same_windows(const stream_log *a, const stream_log *b) {
+    size_t i;
+    if (a->n != b->n || !a->contract || !b->contract) return 0;
+    for (i = 0; i < a->n; i++)
+        if (a->end[i] != b->end[i] || memcmp(a->features[i], b->features[i], sizeof a->features[i]) != 0) return 0;
+    return 1;
+}
+
+static void print_log(const char *name, const stream_log *log) {
+    size_t i;
+    printf("hostile.%s.ends", name);
+    for (i = 0; i < log->n; i++) printf(" %lu", (unsigned long)log->end[i]);
+    printf("\nhostile.%s.statuses", name);
+    for (i = 0; i < log->n; i++) printf(" %s", ta_status_str(log->status[i]));
+    printf("\nhostile.%s.nonfinite %lu\nhostile.%s.contract %d\n", name, (unsigned long)log->nonfinite, name, log->contract);
+}
+
+static void stream_hostile(const ta_frontend_cfg *cfg) {
+    static float audio[HOSTILE_N], zeroed[HOSTILE_N], bad[HOSTILE_N], loud[HOSTILE_N], clipped[HOSTILE_N];
+    static stream_log ref, log;
+    /* counters that cross 2^32 (the old 32-bit wrap) and 2^64 within the 64 samples and 15 frames pushed */
+    const uint64_t samples32 = ((uint64_t)1 << 32) - 13u, frames32 = ((uint64_t)1 << 32) - 5u;
+    const uint64_t samples64 = UINT64_MAX - 12u, frames64 = UINT64_MAX - 4u;
+    uint32_t seed = 12345u;
+    size_t i;
+    for (i = 0; i < HOSTILE_N; i++) {  /* pseudo-random audio in [-0.5, 0.5) */
+        seed = seed * 1664525u + 1013904223u;
+        audio[i] = (float)(seed >> 8) / 16777216.0f - 0.5f;
+        loud[i] = 3000.0f * audio[i];
+        clipped[i] = ta_clip_full_scale(loud[i]);
+    }
+    memcpy(zeroed, audio, sizeof audio); memcpy(bad, audio, sizeof audio);
+    /* on the edges of spans: 19 is the last sample of the window ending at 20, 20 the first of the one ending
+     * at 36, 47 the last of the one ending at 48 and just outside the one ending at 64 */
+    bad[19] = -INFINITY; bad[20] = NAN; bad[47] = INFINITY;
+    zeroed[19] = zeroed[20] = zeroed[47] = 0.0f;
+
+    stream_record(cfg, zeroed, 0u, 0u, &ref);
+    print_log("zeroed", &ref);
+    stream_record(cfg, bad, 0u, 0u, &log);
+    print_log("bad", &log);
+    printf("hostile.bad.same_as_zeroed %d\n", same_windows(&log, &ref));
+    stream_record(cfg, bad, samples32, frames32, &log);
+    print_log("wrap32", &log);
+    printf("hostile.wrap32.same_as_zeroed %d\n", same_windows(&log, &ref));
+    stream_record(cfg, bad, samples64, frames64, &log);
+    print_log("wrap64", &log);
+    printf("hostile.wrap64.same_as_zeroed %d\n", same_windows(&log, &ref));
+    stream_record(cfg, clipped, 0u, 0u, &ref);
+    stream_record(cfg, loud, 0u, 0u, &log);
+    print_log("loud", &log);
+    printf("hostile.loud.same_as_clipped %d\n", same_windows(&log, &ref));
 }
 
 static void clip_mean(void) {
@@ -531,11 +689,13 @@ static void clip_mean(void) {
     st("clip_add.null_scores", ta_clip_mean_add(&m, NULL, 2));
     st("clip_add.n_minus", ta_clip_mean_add(&m, sa, 1));
     st("clip_add.n_plus", ta_clip_mean_add(&m, sa, 3));
+    st("clip_add.n_max", ta_clip_mean_add(&m, sa, SIZE_MAX));
     st("clip_add.ok", ta_clip_mean_add(&m, sa, 2));
     st("clip_add.ok2", ta_clip_mean_add(&m, sb, 2));
     st("clip_scores.null", ta_clip_mean_scores(&m, NULL, 2));
     st("clip_scores.n_minus", ta_clip_mean_scores(&m, mean, 1));
     st("clip_scores.n_plus", ta_clip_mean_scores(&m, mean, 3));
+    st("clip_scores.n_max", ta_clip_mean_scores(&m, mean, SIZE_MAX));
     printf("clip_scores.untouched %d\n", all_5a(mean, 2 * sizeof(int32_t)));
     st("clip_scores.run", ta_clip_mean_scores(&m, mean, 2)); ints32("clip_scores.y", mean, 2);
     st("clip_argmax.null", ta_clip_mean_argmax(&m, NULL));
@@ -547,12 +707,13 @@ int main(void) {
     float window_ref[6];
     const ta_frontend_cfg cfg = make_cfg();
     st("status.0", TA_OK); st("status.1", TA_ERR_NULL); st("status.2", TA_ERR_SIZE);
-    st("status.3", TA_ERR_CONFIG); st("status.4", TA_ERR_NOT_READY);
-    st("status.5", (ta_status)5); st("status.99", (ta_status)99);
+    st("status.3", TA_ERR_CONFIG); st("status.4", TA_ERR_NOT_READY); st("status.5", TA_ERR_NONFINITE);
+    st("status.6", (ta_status)6); st("status.99", (ta_status)99);
     network();
     frontend(&cfg, window_ref);
     frontend_q(&cfg);
     stream(&cfg, window_ref);
+    stream_hostile(&cfg);
     clip_mean();
     printf("done 1\n");
     return 0;
@@ -581,7 +742,7 @@ def driver(tmp_path_factory, host_objects):
 
 def test_status_str(driver):
     for i, name in enumerate(STATUS): assert driver[f'status.{i}'] == [name]
-    assert driver['status.5'] == driver['status.99'] == ['TA_UNKNOWN_STATUS']
+    assert driver['status.6'] == driver['status.99'] == ['TA_UNKNOWN_STATUS']
 
 
 def statuses(driver, prefix):
@@ -711,6 +872,59 @@ def test_stream(driver):
     assert driver['stream_window.run'] == ['TA_OK']
     assert [float(v) for v in driver['stream_window.y']] == pytest.approx([1, 1, 1, -1, -1, -1], abs=1e-5)
     assert driver['stream_window.equals_logmel_window'] == ['1']
+
+
+def test_lengths_rejected_exactly(driver):
+    "Every length the driver probes, one less, one more and SIZE_MAX, is TA_ERR_SIZE (and every probe has all three)."
+    probed = {k.rsplit('_', 1)[0] for k in driver if re.fullmatch(r'\w+\.n(_\w+)?_(minus|plus|max)', k)}
+    assert len(probed) == 38, sorted(probed)
+    for base in probed:
+        for end in ('minus', 'plus', 'max'): assert driver[f'{base}_{end}'] == ['TA_ERR_SIZE'], (base, end)
+
+
+def test_frontend_nonfinite(driver):
+    "NaN or an infinity anywhere in the audio of a one-shot call: TA_ERR_NONFINITE, after the NULL and length checks, nothing written."
+    got = statuses(driver, 'nonfinite.')
+    for k in ['frame_nan', 'frame_inf', 'window_nan', 'window_inf', 'window_neg_inf']: assert got[k] == 'TA_ERR_NONFINITE', k
+    assert got['frame_size_first'] == got['window_size_first'] == 'TA_ERR_SIZE'
+    assert got['frame_null_first'] == 'TA_ERR_NULL'
+    assert driver['nonfinite.untouched'] == ['1']
+
+
+def test_frontend_full_scale(driver):
+    "A DC of 1000, FLT_MAX or -FLT_MAX is clipped to +-1: bit for bit the features of full scale, finite."
+    assert driver['full_scale.window_clipped'] == driver['full_scale.frame_clipped'] == ['1']
+    assert [float(v) for v in driver['full_scale.y']] == pytest.approx([1, 1, 1, -1, -1, -1], abs=1e-5)
+
+
+HOSTILE_ENDS = [str(e) for e in range(16, 65, 4)]  # a window every frame (4 samples) once 16 samples are in
+
+
+def test_stream_nonfinite(driver):
+    "-inf at 19, NaN at 20, +inf at 47: replaced by 0 and counted; exactly the windows whose 16-sample span holds one are spoiled."
+    spoiled = lambda end: any(end - 16 <= k < end for k in (19, 20, 47))
+    want = ['TA_ERR_NONFINITE' if spoiled(int(e)) else 'TA_OK' for e in HOSTILE_ENDS]
+    assert want == ['TA_OK'] + ['TA_ERR_NONFINITE']*5 + ['TA_OK']*2 + ['TA_ERR_NONFINITE']*4 + ['TA_OK']
+    assert driver['hostile.bad.ends'] == driver['hostile.zeroed.ends'] == HOSTILE_ENDS
+    assert driver['hostile.bad.statuses'] == want
+    assert driver['hostile.zeroed.statuses'] == ['TA_OK']*len(HOSTILE_ENDS)
+    assert driver['hostile.bad.nonfinite'] == ['3'] and driver['hostile.zeroed.nonfinite'] == ['0']
+    assert driver['hostile.bad.contract'] == ['1']
+    assert driver['hostile.bad.same_as_zeroed'] == ['1']   # the windows are those of the audio with 0 in place
+
+
+@pytest.mark.parametrize('bits', [32, 64])
+def test_stream_counters_wrap_safe(driver, bits):
+    "Counters started just below 2^32 (the old wrap) or 2^64 and crossing it: the same windows, at the same hop, as a fresh stream."
+    assert driver[f'hostile.wrap{bits}.ends'] == HOSTILE_ENDS
+    assert driver[f'hostile.wrap{bits}.statuses'] == driver['hostile.bad.statuses']
+    assert driver[f'hostile.wrap{bits}.nonfinite'] == ['3'] and driver[f'hostile.wrap{bits}.contract'] == ['1']
+    assert driver[f'hostile.wrap{bits}.same_as_zeroed'] == ['1']
+
+
+def test_stream_full_scale(driver):
+    "A stream 3000x beyond full scale gives the windows of its clipped self, all TA_OK."
+    assert driver['hostile.loud.statuses'] == ['TA_OK']*len(HOSTILE_ENDS) and driver['hostile.loud.same_as_clipped'] == ['1']
 
 
 def test_clip_mean(driver):

@@ -91,3 +91,22 @@ def test_demo_reports_every_step(tmp_path):
     assert re.search(r'Cortex-M4 \(QEMU mps2-an386\): exported code flash [\d.]+ kB', out), out
     assert re.search(r'real-time factor [\d.]+ at 80 MHz', out), out
     assert (tmp_path/'demo'/'c').is_dir() and (tmp_path/'demo'/'intmodel.json').is_file()
+
+
+def test_data_decodes_every_file_and_lists_what_it_leaves_out(tmp_path):
+    "`tinyaudio data` decodes each clip: a file that only looks like audio is an error, or with --skip-bad a listed line."
+    import soundfile as sf
+    noise = np.random.default_rng(0).uniform(-0.3, 0.3, 8000).astype(np.float32)
+    for rel in ('cat/a.wav', 'dog/c.wav', 'dog/d.wav'):
+        (tmp_path/rel).parent.mkdir(parents=True, exist_ok=True); sf.write(tmp_path/rel, noise, 16000)
+    (tmp_path/'cat'/'b.wav').write_text('not audio at all, just a text file named .wav\n' * 10)
+    res = _tinyaudio('data', str(tmp_path))
+    assert res.returncode == 2 and 'b.wav: cannot decode audio' in res.stderr and '--skip-bad' in res.stderr, res.stderr
+    out = _ok(_tinyaudio('data', str(tmp_path), '--skip-bad'))
+    assert out.startswith('3 clips, 2 classes') and 'left out 1 file(s):' in out and 'b.wav: cannot decode audio' in out, out
+
+
+def test_checkpoint_without_run_json_is_not_a_run(tmp_path):
+    (tmp_path/'float.pth').write_bytes(b'\x80')
+    res = _tinyaudio('quantize', '--out', str(tmp_path))
+    assert res.returncode == 2 and 'not a run folder (no run.json)' in res.stderr, res.stderr

@@ -52,6 +52,8 @@ def _add_data(p, positional:bool=False):
     if positional: p.add_argument('data', help=help_)
     else: p.add_argument('--data', default='synthetic', help=help_ + ' (default: %(default)s)')
     p.add_argument('--root', default=None, help="the dataset's folder (default: under $TINYAUDIO_DATA)")
+    p.add_argument('--skip-bad', action='store_true', help='leave out (and list) files that cannot be used, instead of stopping at the first')
+    p.add_argument('--allow-outside-root', action='store_true', help="let a CSV list files outside its dataset folder")
     g = p.add_mutually_exclusive_group()
     g.add_argument('--valid-fold', type=positive_int, help='the fold held out for validation (ESC-50, UrbanSound8K)')
     g.add_argument('--valid-pct', type=percent, help='the percentage of speakers (Speech Commands) or clips (a folder) held out')
@@ -115,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 # %% ../nbs/12_cli.ipynb #675e6d52
+def _on_error(args) -> str: return 'skip' if args.skip_bad else 'raise'
+
 def _split(args) -> dict:
     return {k: v for k, v in dict(valid_fold=args.valid_fold, valid_pct=args.valid_pct).items() if v is not None}
 
@@ -137,9 +141,14 @@ def run_command(args) -> int:
     from tinyaudio.pipeline import Run, demo, format_report
     if args.command == 'data':
         from tinyaudio.recipes import read_dataset, describe_dataset
-        print(describe_dataset(read_dataset(args.data, root=args.root, split=_split(args)))); return 0
+        from tinyaudio.data import check_decodable
+        items = read_dataset(args.data, root=args.root, split=_split(args), on_error=_on_error(args),
+                             allow_outside_root=args.allow_outside_root)
+        # a progress bar in a terminal only: piped output stays the summary alone
+        print(describe_dataset(check_decodable(items, on_error=_on_error(args), progress=sys.stdout.isatty()))); return 0
     if args.command == 'train':
-        run = Run.train(args.out, args.data, root=args.root, seed=args.seed, augment=args.augment, quiet=args.quiet, **_training(args))
+        run = Run.train(args.out, args.data, root=args.root, seed=args.seed, augment=args.augment, quiet=args.quiet,
+                        on_error=_on_error(args), allow_outside_root=args.allow_outside_root, **_training(args))
         _print_json(run.info['float_report']); return 0
     if args.command == 'quantize':
         _print_json(Run(args.out).quantize(args.bits, args.qat_epochs, args.lr, args.per_channel, quiet=args.quiet)); return 0
@@ -152,13 +161,16 @@ def run_command(args) -> int:
         preds = Run(args.run).predict(args.files, use_c=args.c)
         _print_json(preds) if args.json else _print_predictions(preds); return 0
     if args.command == 'evaluate':
-        report = Run(args.run).evaluate(args.data, args.root, args.split, _split(args), use_c=args.c, out_dir=args.out_dir)
-        if args.json: _print_json(report)
-        else: print(f"{report['clips']} clips ({report['split']}, {report['engine']}): clip accuracy {report['accuracy']:.3f}, "
-                    f"macro F1 {report['macro_f1']:.3f}; confusion matrix {report['confusion_csv']}, {report['confusion_png']}")
+        report = Run(args.run).evaluate(args.data, args.root, args.split, _split(args), use_c=args.c, out_dir=args.out_dir,
+                                        on_error='skip' if args.skip_bad else None)
+        if args.json: _print_json(report); return 0
+        print(f"{report['clips']} clips ({report['split']}, {report['engine']}): clip accuracy {report['accuracy']:.3f}, "
+              f"macro F1 {report['macro_f1']:.3f}; confusion matrix {report['confusion_csv']}, {report['confusion_png']}")
+        for path, why in report['skipped']: print(f"left out {path}: {why}")
         return 0
     report = demo(args.data, args.out, bits=args.bits, qat_epochs=args.qat_epochs, seed=args.seed, root=args.root,
-                  quiet=args.quiet, mcu=not args.no_mcu, augment=args.augment, **_training(args))
+                  quiet=args.quiet, mcu=not args.no_mcu, augment=args.augment, on_error=_on_error(args),
+                  allow_outside_root=args.allow_outside_root, **_training(args))
     print(format_report(report)); return 0 if report['export']['c_network_exact'] else 1
 
 def main(argv=None) -> int:

@@ -312,15 +312,20 @@ def pipeline_c(intmodel, prefix:str='app') -> tuple[str, str]:
     "`(header, source)` of the glue from an audio window (or a stream) to class scores."
     if intmodel.frontend is None: raise AudioError('IntModel', 'has no frontend: only the network can be exported')
     P = prefix.upper()
-    body = (f"/* audio: n_samples == {P}_WINDOW_SAMPLES float samples in [-1, 1] at {P}_SAMPLE_RATE Hz;\n"
+    body = (f"/* audio: n_samples == {P}_WINDOW_SAMPLES float samples in [-1, 1] at {P}_SAMPLE_RATE Hz (finite samples\n"
+            f" * outside are clipped to it; a NaN or an infinity gives TA_ERR_NONFINITE and nothing is written);\n"
             f" * features: n_features == {P}_N_FEATURES; input: n_input == {P}_INPUT_SIZE; scores: n_scores == {P}_N_CLASSES */\n"
             f"ta_status {prefix}_extract(const float *audio, size_t n_samples, float *features, size_t n_features,\n"
             f"                         int8_t *input, size_t n_input);\n"
             f"ta_status {prefix}_classify(const float *audio, size_t n_samples, int32_t *scores, size_t n_scores);\n"
-            f"/* streaming: push blocks of any size; scores every {P}_WINDOW_HOP_FRAMES frames ({P}_WINDOW_HOP_SAMPLES samples) */\n"
+            f"/* streaming: push blocks of any size; scores every {P}_WINDOW_HOP_FRAMES frames ({P}_WINDOW_HOP_SAMPLES samples).\n"
+            f" * A NaN or infinite sample is replaced by 0 and counted; the push that completes a window holding one\n"
+            f" * returns TA_ERR_NONFINITE with *have_scores = 1 and the window's scores (see ta_stream.h). */\n"
             f"ta_status {prefix}_stream_reset(void);\n"
             f"ta_status {prefix}_stream_push(const float *x, size_t n, size_t *consumed, int32_t *scores, size_t n_scores,\n"
-            f"                             uint8_t *have_scores);\n")
+            f"                             uint8_t *have_scores);\n"
+            f"/* NaN or infinite samples the stream replaced since the last reset */\n"
+            f"ta_status {prefix}_stream_nonfinite(uint64_t *count);\n")
     h = c_header(f'{prefix}_pipeline.h', 'log-mel frontend + integer network', [f'{prefix}_frontend.h', f'{prefix}_model.h', 'ta_stream.h'], body)
     quantize = (f"ta_quantize_input({{src}}, {P}_N_FEATURES, {P}_INPUT_SCALE, {P}_INPUT_ZERO_POINT, {P}_INPUT_MIN, {P}_INPUT_MAX,\n"
                 f"                             {{dst}}, {{n_dst}})")
@@ -343,12 +348,16 @@ def pipeline_c(intmodel, prefix:str='app') -> tuple[str, str]:
          f"                          {prefix}_scratch, {P}_N_FFT, {P}_WINDOW_HOP_FRAMES);\n}}\n\n"
          f"ta_status {prefix}_stream_push(const float *x, size_t n, size_t *consumed, int32_t *scores, size_t n_scores,\n"
          f"                             uint8_t *have_scores) {{\n"
-         f"    ta_status st;\n    TA_REQUIRE(scores && have_scores, TA_ERR_NULL);\n    TA_REQUIRE(n_scores == {P}_N_CLASSES, TA_ERR_SIZE);\n"
-         f"    st = ta_stream_push(&{prefix}_stream, x, n, consumed, have_scores);\n"
-         f"    if (st != TA_OK || !*have_scores) return st;\n"
+         f"    ta_status st, pushed;\n    TA_REQUIRE(scores && have_scores, TA_ERR_NULL);\n    TA_REQUIRE(n_scores == {P}_N_CLASSES, TA_ERR_SIZE);\n"
+         f"    pushed = ta_stream_push(&{prefix}_stream, x, n, consumed, have_scores);\n"
+         f"    /* TA_ERR_NONFINITE comes with a window: score it, then report it */\n"
+         f"    if ((pushed != TA_OK && pushed != TA_ERR_NONFINITE) || !*have_scores) return pushed;\n"
          f"    st = ta_stream_window(&{prefix}_stream, {prefix}_features, {P}_N_FEATURES);\n    if (st != TA_OK) return st;\n"
          f"    st = {quantize.format(src=f'{prefix}_features', dst=f'{prefix}_input', n_dst=f'{P}_INPUT_SIZE')};\n"
-         f"    if (st != TA_OK) return st;\n    return {prefix}_run({prefix}_input, {P}_INPUT_SIZE, scores, n_scores);\n}}\n")
+         f"    if (st != TA_OK) return st;\n    st = {prefix}_run({prefix}_input, {P}_INPUT_SIZE, scores, n_scores);\n"
+         f"    return st != TA_OK ? st : pushed;\n}}\n\n"
+         f"ta_status {prefix}_stream_nonfinite(uint64_t *count) {{\n"
+         f"    TA_REQUIRE(count, TA_ERR_NULL);\n    *count = {prefix}_stream.nonfinite_samples;\n    return TA_OK;\n}}\n")
     return h, c
 
 # %% ../nbs/08b_export_c.ipynb #b30d123b

@@ -19,9 +19,9 @@ from plum import dispatch
 from .core import torchaudio_transforms, torchaudio_functional, atomic_write
 
 # %% auto #0
-__all__ = ['MEL_SCALES', 'FILTER_NORMS', 'NORMALIZATIONS', 'WINDOWS', 'FRONTEND_FORMAT', 'FRONTEND_FORMATS_READ',
-           'FrontendConfig', 'mel_filterbank', 'normalize_windows', 'analysis_window', 'window_offset',
-           'logmel_reference', 'LogMel', 'TensorMel', 'LogMelTfm', 'show_batch', 'FrontendExplorer']
+__all__ = ['MEL_SCALES', 'FILTER_NORMS', 'NORMALIZATIONS', 'WINDOWS', 'FRONTEND_FORMAT', 'FRONTEND_FORMATS_READ', 'FULL_SCALE',
+           'FrontendConfig', 'mel_filterbank', 'normalize_windows', 'clip_full_scale', 'analysis_window',
+           'window_offset', 'logmel_reference', 'LogMel', 'TensorMel', 'LogMelTfm', 'show_batch', 'FrontendExplorer']
 
 # %% ../nbs/02_features.ipynb #766b8b1b
 MEL_SCALES = ('htk', 'slaney')
@@ -94,7 +94,13 @@ def validate(self:FrontendConfig):
     for name in ('sample_rate', 'n_fft', 'win_length', 'hop_length', 'n_mels'):
         v = getattr(self, name)
         _check(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0, f"{name} must be a positive int, got {v!r}")
+    for name in ('f_min', 'f_max', 'power', 'log_offset', 'top_db', 'norm_floor', 'window_seconds', 'window_hop_seconds'):
+        v = getattr(self, name)
+        _check(v is None and name in ('f_max', 'top_db') or isinstance(v, (int, float, np.floating, np.integer)) and not isinstance(v, bool)
+               and math.isfinite(v) and abs(v) < 1e9, f"{name} must be a finite number, got {v!r:.40}")
     _check(self.n_fft >= self.win_length, f"n_fft ({self.n_fft}) must be >= win_length ({self.win_length})")
+    _check(self.sample_rate <= 768_000 and self.n_fft <= 65_536, f"sample_rate ({self.sample_rate}) must be <= 768000 and n_fft ({self.n_fft}) <= 65536")
+    _check(self.n_mels <= self.n_freqs, f"n_mels ({self.n_mels}) must be <= the {self.n_freqs} FFT bins")
     _check(0 <= self.f_min < self.f_max_hz, f"need 0 <= f_min ({self.f_min}) < f_max ({self.f_max_hz})")
     _check(self.f_max_hz <= self.sample_rate/2, f"f_max ({self.f_max_hz}) must be <= sample_rate/2 ({self.sample_rate/2})")
     _check(self.mel_scale in MEL_SCALES, f"mel_scale must be one of {MEL_SCALES}, got {self.mel_scale!r}")
@@ -159,6 +165,13 @@ def normalize_windows(x:Tensor, floor:float=1.0) -> Tensor:
     return (x - mean)/std.clamp_min(floor)
 
 # %% ../nbs/02_features.ipynb #c16d9845
+FULL_SCALE = 1.0  # float audio is at most this in magnitude; louder finite samples are clipped
+
+def clip_full_scale(x):
+    "Step 0: clip the samples of a tensor or array to [-FULL_SCALE, FULL_SCALE] (NaN stays NaN); the C frontend's rule too."
+    if isinstance(x, Tensor): return x.clamp(-FULL_SCALE, FULL_SCALE)
+    return np.clip(x, -FULL_SCALE, FULL_SCALE)
+
 def analysis_window(cfg:FrontendConfig) -> np.ndarray:
     "The periodic Hann window of `win_length` samples (float64): the one window `LogMel`, the reference and the C tables use."
     j = np.arange(cfg.win_length)
@@ -180,7 +193,7 @@ def _log_floor(cfg:FrontendConfig, peak):
 def logmel_reference(x:np.ndarray, cfg:FrontendConfig) -> np.ndarray:
     "Plain-numpy (float64) log-mel of one 1-D window, following the numbered steps above; the C frontend's reference."
     if cfg.center: raise ValueError("logmel_reference implements center=False only, as the C frontend does")
-    x = np.asarray(x, dtype=np.float64).reshape(-1)
+    x = clip_full_scale(np.asarray(x, dtype=np.float64).reshape(-1))
     n = cfg.n_frames(len(x))
     if n == 0: raise ValueError(f"{len(x)} samples is shorter than one frame (n_fft={cfg.n_fft})")
     starts = np.arange(n)*cfg.hop_length
@@ -219,7 +232,7 @@ class LogMel(nn.Module):
         x = _as_wave_batch(x)
         if self.cfg.n_frames(x.shape[-1]) < 1:
             raise ValueError(f"{x.shape[-1]} samples is shorter than one frame (n_fft={self.cfg.n_fft})")
-        logmel = torch.log(self.mel(self.spectrogram(x)) + self.cfg.log_offset)
+        logmel = torch.log(self.mel(self.spectrogram(clip_full_scale(x))) + self.cfg.log_offset)
         if self.cfg.top_db is not None:
             peak = logmel.amax(dim=(-2, -1), keepdim=True)
             logmel = torch.maximum(logmel, _log_floor(self.cfg, peak))

@@ -18,9 +18,9 @@ from .export_c import write_c_project, c_sources, class_names_of, input_storage_
 from .testing import random_intmodel, synthetic_signals   # the fuzz target's model and seed inputs
 
 # %% auto #0
-__all__ = ['FUZZ_PACKAGES', 'FUZZ_CFLAGS', 'require_tool', 'compile_host_library', 'HostProject', 'to_int16', 'stream_starts',
-           'fuzz_source', 'fuzz_frontend', 'fuzz_intmodel', 'fuzz_seed_corpus', 'fuzzer_problem', 'build_stream_fuzzer',
-           'parse_fuzz_log', 'run_fuzzer']
+__all__ = ['STATUS_MEANING', 'FUZZ_PACKAGES', 'FUZZ_CFLAGS', 'require_tool', 'compile_host_library', 'HostProject', 'to_int16',
+           'stream_starts', 'fuzz_source', 'fuzz_frontend', 'fuzz_intmodel', 'fuzz_seed_corpus', 'fuzzer_problem',
+           'build_stream_fuzzer', 'parse_fuzz_log', 'run_fuzzer']
 
 # %% ../nbs/08c_host.ipynb #a5fb2217
 def require_tool(tool:str, package:str):
@@ -40,6 +40,10 @@ def compile_host_library(sources, out, include_dirs=(), cflags=None, cc:str='gcc
 
 # %% ../nbs/08c_host.ipynb #53d73b33
 def _ptr(a:np.ndarray, ctype): return a.ctypes.data_as(ctypes.POINTER(ctype))
+
+STATUS_MEANING = {'TA_ERR_NONFINITE': 'the audio holds NaN or infinite samples'}  # what an error says beyond its name
+
+def _returned(status:str) -> str: return f'returned {status}' + (f' ({STATUS_MEANING[status]})' if status in STATUS_MEANING else '')
 
 class HostProject:
     "A C project compiled for the host; numpy wrappers around its functions, sized by its artifact."
@@ -82,9 +86,11 @@ class HostProject:
 
     def status_str(self, status:int) -> str: return self.lib.ta_status_str(int(status)).decode()
 
-    def _call(self, fn:str, *args):
-        st = getattr(self.lib, fn)(*args)
-        if st != 0: raise AudioError(self.dir/fn, f'returned {self.status_str(st)}')
+    def _call(self, fn:str, *args, allow=('TA_OK',)) -> str:
+        "Call `fn`; raise `AudioError` naming the status unless it is one of `allow`; return the status name."
+        st = self.status_str(getattr(self.lib, fn)(*args))
+        if st not in allow: raise AudioError(self.dir/fn, _returned(st))
+        return st
 
     @property
     def n_classes(self) -> int: return self.intmodel.n_classes
@@ -146,23 +152,38 @@ class HostProject:
         "`classify` on every window of `(n, window_samples)` audio -> `(n, n_classes)` int32 scores."
         return np.stack([self.classify(w) for w in np.asarray(windows, np.float32)]).reshape(-1, self.n_classes)
 
-    def stream(self, audio:np.ndarray, block_sizes=(160,)) -> np.ndarray:
-        "Push `audio` through `<prefix>_stream_push` in blocks cycling through `block_sizes` -> `(n_windows, n_classes)`."
+    def stream_with_status(self, audio:np.ndarray, block_sizes=(160,)) -> tuple[np.ndarray, list[str]]:
+        "Push `audio` through `<prefix>_stream_push` in blocks cycling through `block_sizes` -> scores `(n_windows, n_classes)` and each window's status."
         audio = np.ascontiguousarray(audio, np.float32).ravel()
         self._call(f'{self.prefix}_stream_reset')
-        scores, out, pos, i = np.zeros(self.n_classes, np.int32), [], 0, 0
+        scores, out, statuses, pos, i = np.zeros(self.n_classes, np.int32), [], [], 0, 0
         consumed, ready = ctypes.c_size_t(0), ctypes.c_uint8(0)
         while pos < len(audio):
             block = audio[pos:pos + block_sizes[i % len(block_sizes)]]; i += 1
             done = 0
             while done < len(block):
                 rest = block[done:]
-                self._call(f'{self.prefix}_stream_push', _ptr(rest, ctypes.c_float), ctypes.c_size_t(len(rest)),
-                           ctypes.byref(consumed), _ptr(scores, ctypes.c_int32), ctypes.c_size_t(len(scores)), ctypes.byref(ready))
+                st = self._call(f'{self.prefix}_stream_push', _ptr(rest, ctypes.c_float), ctypes.c_size_t(len(rest)),
+                                ctypes.byref(consumed), _ptr(scores, ctypes.c_int32), ctypes.c_size_t(len(scores)),
+                                ctypes.byref(ready), allow=('TA_OK', 'TA_ERR_NONFINITE'))
+                if st != 'TA_OK' and not ready.value: raise AudioError(self.dir, f'{st} without a window: the stream broke its contract')
                 done += consumed.value
-                if ready.value: out.append(scores.copy())
+                if ready.value: out.append(scores.copy()); statuses.append(st)
             pos += len(block)
-        return np.array(out, np.int32).reshape(-1, self.n_classes)
+        return np.array(out, np.int32).reshape(-1, self.n_classes), statuses
+
+    def stream(self, audio:np.ndarray, block_sizes=(160,)) -> np.ndarray:
+        "The window scores of `stream_with_status`; `AudioError` naming the spoiled windows if a sample was NaN or infinite."
+        scores, statuses = self.stream_with_status(audio, block_sizes)
+        spoiled = [i for i, st in enumerate(statuses) if st != 'TA_OK']
+        if spoiled: raise AudioError(self.dir/f'{self.prefix}_stream_push', f'{_returned("TA_ERR_NONFINITE")} for windows {spoiled}')
+        return scores
+
+    def stream_nonfinite(self) -> int:
+        "`<prefix>_stream_nonfinite`: NaN or infinite samples the stream replaced by 0 since its last reset."
+        count = ctypes.c_uint64(0)
+        self._call(f'{self.prefix}_stream_nonfinite', ctypes.byref(count))
+        return count.value
 
     def clip_mean(self, window_scores:np.ndarray) -> tuple[np.ndarray, int]:
         "`ta_clip_mean` over `(n_windows, n_classes)` int32 scores -> (mean scores, argmax)."
@@ -270,5 +291,5 @@ def run_fuzzer(binary, seconds:int, work_dir, seed_corpus:bool=True, jobs_seed:i
            f'-artifact_prefix={work}/', '-print_final_stats=1', str(corpus)]
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=int(seconds) + 120)
     log = res.stdout + res.stderr
-    return dict(parse_fuzz_log(log), returncode=res.returncode, crashes=sorted(work.glob('crash-*')) + sorted(work.glob('leak-*'))
-                + sorted(work.glob('timeout-*')), log=log)
+    found = [p for kind in ('crash', 'leak', 'timeout', 'oom', 'slow-unit') for p in sorted(work.glob(f'{kind}-*'))]
+    return dict(parse_fuzz_log(log), returncode=res.returncode, crashes=found, log=log)

@@ -7,19 +7,19 @@ Docs: https://tinyaudio.github.io/tinyaudio/intmodel.html.md"""
 
 # %% ../nbs/07a_intmodel.ipynb #65e1f6a4
 from __future__ import annotations
-import hashlib, io, json, math
+import hashlib, io, json, math, zipfile
 from dataclasses import dataclass, field, asdict, replace
 from pathlib import Path
 import numpy as np
 import torch
 from fastcore.basics import patch
 from .core import AudioError, atomic_write
-from .features import FrontendConfig, LogMel
+from .features import FrontendConfig, LogMel, mel_filterbank
 from .models import LayerError, layer_macs
 
 # %% auto #0
-__all__ = ['INTMODEL_SPEC', 'OPS', 'CLIP_POOLINGS', 'ARTIFACT_FORMAT', 'ARTIFACT_VERSION', 'IntLayer', 'check_layer', 'IntModel',
-           'artifact_digest', 'requant_factors', 'round_half_even_div', 'is_po2', 'qrange', 'quantize_input',
+__all__ = ['INTMODEL_SPEC', 'OPS', 'CLIP_POOLINGS', 'ARTIFACT_FORMAT', 'ARTIFACT_VERSION', 'IntLayer', 'qrange', 'check_layer',
+           'IntModel', 'artifact_digest', 'requant_factors', 'round_half_even_div', 'is_po2', 'quantize_input',
            'int_reference', 'int_logits_to_float', 'stored_weight_bits', 'packed_weight_bytes', 'network_macs',
            'deployed_window_scores', 'clip_scores', 'clip_probabilities', 'decide', 'clip_decision']
 
@@ -88,15 +88,77 @@ def _expected_arrays(l:IntLayer) -> dict:
                 multiplier=(oc,) if l.op not in ('maxpool', 'flatten') else 'any',
                 shift=(oc,) if l.op not in ('maxpool', 'flatten') else 'any')
 
+def qrange(bits:int, signed:bool) -> tuple[int, int]:
+    "The integer range of a `bits`-wide signed or unsigned tensor."
+    return (-(2**(bits-1)), 2**(bits-1)-1) if signed else (0, 2**bits-1)
+
+def _is_int(v) -> bool: return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+def _ints(v, n:int, low:int, what:str, name:str, high:int=2**16) -> tuple:
+    "`v` as a tuple of `n` integers in [low, high], else `LayerError`."
+    if not (isinstance(v, (tuple, list)) and len(v) == n and all(_is_int(x) and low <= x <= high for x in v)):
+        raise LayerError(name, f"{what} must be {n} integers in [{low}, {high}], got {v!r:.60}")
+    return tuple(int(x) for x in v)
+
+def _check_int_array(name:str, key:str, a, low:int, high:int):
+    if a is None: return
+    if not (isinstance(a, np.ndarray) and (a.dtype.kind in 'iu')):
+        raise LayerError(name, f"{key} must be an integer array, got {getattr(a, 'dtype', type(a).__name__)}")
+    if a.size and (a.min() < low or a.max() > high): raise LayerError(name, f"{key} values must lie in [{low}, {high}]")
+
+def _check_layer_values(l:IntLayer):
+    "Types and ranges the C relies on: shapes from the conv arithmetic, bit widths, zero points, scales, int32 accumulators."
+    if not isinstance(l.name, str) or not l.name: raise LayerError(str(l.name), 'a layer needs a name')
+    cin, hin, win = _ints(l.in_shape, 3, 1, 'in_shape', l.name); cout, hout, wout = _ints(l.out_shape, 3, 1, 'out_shape', l.name)
+    (kh, kw), (sh, sw) = _ints(l.kernel, 2, 1, 'kernel', l.name), _ints(l.stride, 2, 1, 'stride', l.name)
+    pt, pl, pb, pr = _ints(l.padding, 4, 0, 'padding', l.name)
+    for key in ('in_signed', 'out_signed', 'relu'):
+        if not isinstance(getattr(l, key), (bool, np.bool_)): raise LayerError(l.name, f"{key} must be true or false")
+    if not (_is_int(l.in_bits) and 2 <= l.in_bits <= 8): raise LayerError(l.name, f"in_bits must be 2..8, got {l.in_bits!r}")
+    if not (_is_int(l.out_bits) and (2 <= l.out_bits <= 8 or l.out_bits == 32)): raise LayerError(l.name, f"out_bits must be 2..8 or 32, got {l.out_bits!r}")
+    for key, bits, signed in (('in_zero_point', l.in_bits, l.in_signed), ('out_zero_point', l.out_bits, l.out_signed)):
+        lo, hi = qrange(bits, signed)
+        if not (_is_int(getattr(l, key)) and lo <= getattr(l, key) <= hi): raise LayerError(l.name, f"{key} must be an integer in [{lo}, {hi}]")
+    for key in ('in_scale', 'out_scale'):
+        v = getattr(l, key)
+        if not (isinstance(v, (int, float, np.number)) and not isinstance(v, bool) and math.isfinite(v) and v > 0):
+            raise LayerError(l.name, f"{key} must be a finite positive number, got {v!r}")
+    if l.op in ('conv2d', 'depthwise', 'maxpool', 'avgpool'):
+        if max(pt, pb) >= kh or max(pl, pr) >= kw: raise LayerError(l.name, f"padding {l.padding} must be smaller than the kernel {l.kernel}")
+        want = ((hin + pt + pb - kh)//sh + 1, (win + pl + pr - kw)//sw + 1)
+        if hin + pt + pb < kh or win + pl + pr < kw or (hout, wout) != want:
+            raise LayerError(l.name, f"out_shape {l.out_shape} does not follow from in_shape {l.in_shape}, kernel, stride and padding {want}")
+        if l.op != 'conv2d' and cout != cin: raise LayerError(l.name, f"{l.op} keeps the channels: out {cout} != in {cin}")
+    elif l.op == 'dense' and (hout, wout) != (1, 1): raise LayerError(l.name, f"dense out_shape must be (n, 1, 1), got {l.out_shape}")
+    elif l.op == 'flatten' and cout*hout*wout != cin*hin*win: raise LayerError(l.name, "flatten must keep the number of values")
+    if l.weight is not None:
+        if not (_is_int(l.w_bits) and 2 <= l.w_bits <= 8): raise LayerError(l.name, f"w_bits must be 2..8, got {l.w_bits!r}")
+        _check_int_array(l.name, 'weight', l.weight, *qrange(l.w_bits, True))
+        _check_int_array(l.name, 'bias', l.bias, -2**31, 2**31 - 1)
+    _check_int_array(l.name, 'multiplier', l.multiplier, 1, 2**31 - 1)
+    _check_int_array(l.name, 'shift', l.shift, 0, 62)
+    if not (_is_int(l.divisor) and 1 <= l.divisor <= 2**20): raise LayerError(l.name, f"divisor must be an integer in [1, 2^20], got {l.divisor!r}")
+    if l.shift is not None and l.shift.size and int(l.divisor) << int(l.shift.max()) >= 2**62:
+        raise LayerError(l.name, "divisor * 2^shift must stay below 2^62")
+    if l.op in ('conv2d', 'depthwise', 'dense', 'avgpool'):   # the C accumulates in int32: its largest |sum| must fit
+        lo, hi = qrange(l.in_bits, l.in_signed)
+        x_max = max(abs(lo - int(l.in_zero_point)), abs(hi - int(l.in_zero_point)))
+        taps = np.abs(l.weight.astype(np.int64)).reshape(cout, -1).sum(1) if l.weight is not None else np.array([kh*kw])
+        bias = np.abs(l.bias.astype(np.int64)) if l.bias is not None else 0
+        if (taps*x_max + bias).max() >= 2**31: raise LayerError(l.name, "the accumulator could overflow int32 (weights, bias or kernel too large)")
+
 def check_layer(l:IntLayer) -> IntLayer:
-    "Raise `LayerError` unless `l`'s op is known and its arrays have the shapes its in/out shapes and kernel imply."
-    if l.op not in OPS: raise LayerError(l.name, f"unknown op '{l.op}'; known: {', '.join(OPS)}")
+    "Raise `LayerError` unless `l` is a layer the C can run: known op, arrays of the implied shapes, values in range."
+    if l.op not in OPS: raise LayerError(str(l.name), f"unknown op {l.op!r}; known: {', '.join(OPS)}")
+    _ints(l.in_shape, 3, 1, 'in_shape', str(l.name)); _ints(l.out_shape, 3, 1, 'out_shape', str(l.name))
+    _ints(l.kernel, 2, 1, 'kernel', str(l.name))
     for key, want in _expected_arrays(l).items():
         value = getattr(l, key)
         if want == 'any': continue
         if want is None and value is not None: raise LayerError(l.name, f"{l.op} has no {key}, got an array of shape {np.shape(value)}")
         if want is not None and (value is None or tuple(np.shape(value)) != want):
             raise LayerError(l.name, f"{key} must have shape {want}, got {None if value is None else tuple(np.shape(value))}")
+    _check_layer_values(l)
     return l
 
 # %% ../nbs/07a_intmodel.ipynb #c160e546
@@ -125,9 +187,31 @@ class IntModel:
     @property
     def n_classes(self) -> int: return int(np.prod(self.layers[-1].out_shape))
 
+    def _check_settings(self):
+        "The model-wide numbers are of the types and ranges the C takes (the layers are `check_layer`'s)."
+        _ints(self.input_shape, 3, 1, 'input_shape', 'model')
+        for key in ('input_scale', 'output_scale'):
+            v = getattr(self, key)
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.number)) or not (math.isfinite(v) and v > 0):
+                raise ValueError(f"IntModel: {key} must be a finite positive number, got {v!r}")
+        if not (_is_int(self.input_bits) and 2 <= self.input_bits <= 8): raise ValueError(f"IntModel: input_bits must be 2..8, got {self.input_bits!r}")
+        for key in ('input_signed', 'po2', 'per_channel'):
+            if not isinstance(getattr(self, key), (bool, np.bool_)): raise ValueError(f"IntModel: {key} must be true or false")
+        lo, hi = qrange(self.input_bits, self.input_signed)
+        if not (_is_int(self.input_zero_point) and lo <= self.input_zero_point <= hi):
+            raise ValueError(f"IntModel: input_zero_point must be an integer in [{lo}, {hi}]")
+        if not (_is_int(self.output_bits) and (2 <= self.output_bits <= 8 or self.output_bits == 32)) or not _is_int(self.output_zero_point):
+            raise ValueError("IntModel: output_bits must be 2..8 or 32 and output_zero_point an integer")
+        if not isinstance(self.meta, dict): raise ValueError("IntModel: meta must be a dict")
+        t = self.unknown_threshold
+        if t is not None and (isinstance(t, bool) or not isinstance(t, (int, float, np.number))):
+            raise ValueError(f"IntModel: unknown_threshold must be a number, got {t!r}")
+
     def validate(self) -> IntModel:
         "Raise naming the first inconsistency: layer arrays, the shape chain, frontend, class names, decision settings."
-        if not self.layers: raise LayerError('model', 'an IntModel needs at least one layer')
+        if not isinstance(self.layers, list) or not self.layers or not all(isinstance(l, IntLayer) for l in self.layers):
+            raise LayerError('model', 'an IntModel needs a list of at least one IntLayer')
+        self._check_settings()
         shape = tuple(self.input_shape)
         for l in self.layers:
             check_layer(l)
@@ -136,8 +220,14 @@ class IntModel:
             shape = tuple(l.out_shape)
         if self.frontend is not None and tuple(self.frontend.input_shape) != tuple(self.input_shape):
             raise ValueError(f"IntModel: the frontend makes {tuple(self.frontend.input_shape)} inputs, the network takes {tuple(self.input_shape)}")
-        if self.class_names is not None and len(self.class_names) != self.n_classes:
-            raise ValueError(f"IntModel: {len(self.class_names)} class names for {self.n_classes} logits")
+        if self.frontend is not None: mel_filterbank(self.frontend)   # a frontend whose filterbank cannot be built is no frontend
+        if self.class_names is not None:
+            if len(self.class_names) != self.n_classes:
+                raise ValueError(f"IntModel: {len(self.class_names)} class names for {self.n_classes} logits")
+            bad = [n for n in self.class_names if not isinstance(n, str) or not n]
+            if bad: raise ValueError(f"IntModel: class names must be non-empty strings, got {bad[:3]}")
+            if len(set(self.class_names)) != len(self.class_names):
+                raise ValueError(f"IntModel: class names repeat: {sorted({n for n in self.class_names if self.class_names.count(n) > 1})}")
         if self.clip_pooling not in CLIP_POOLINGS:
             raise ValueError(f"IntModel: clip_pooling {self.clip_pooling!r} is not one of {CLIP_POOLINGS}")
         if self.unknown_threshold is not None and not 0 <= self.unknown_threshold <= 1:
@@ -214,21 +304,29 @@ def _read_json(path:Path) -> dict:
                                "export the run again (`tinyaudio export`)")
     return desc
 
-def _read_arrays(path:Path, spec:dict) -> dict:
+def _read_arrays(path:Path, spec) -> dict:
+    "The arrays the JSON points to: a file beside it (a plain name, never a path elsewhere) with the recorded SHA-256."
+    if not (isinstance(spec, dict) and isinstance(spec.get('file'), str) and isinstance(spec.get('sha256'), str)):
+        raise AudioError(path, f"'arrays' must name the .npz file and its sha256, got {spec!r:.80}")
+    if Path(spec['file']).name != spec['file'] or spec['file'] in ('', '.', '..'):
+        raise AudioError(path, f"'arrays' file {spec['file']!r:.80} is not a file name beside {path.name}")
     npz = path.parent/spec['file']
-    if not npz.is_file(): raise AudioError(npz, f'the arrays of {path.name} are missing')
+    if not npz.is_file(): raise AudioError(path, f"its arrays, {spec['file']!r:.80}, are not beside it")
     data = npz.read_bytes()
     if hashlib.sha256(data).hexdigest() != spec['sha256']:
         raise AudioError(npz, f'does not belong to {path.name} (its SHA-256 differs from the one recorded): export the run again')
-    with np.load(io.BytesIO(data)) as f: return {k: f[k] for k in f.files}
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as f: return {k: f[k] for k in f.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e: raise AudioError(npz, f'not a readable array file ({e})') from None
 
 @patch(cls_method=True)
 def load(cls:IntModel, path) -> IntModel:
     "Read an IntModel written by `save`, checking format, version, the arrays' hash and shapes, and the windows."
     path = Path(path).with_suffix('.json')
     desc = _read_json(path)
-    arrays = _read_arrays(path, desc.pop('arrays'))
+    arrays = _read_arrays(path, desc.pop('arrays', None))
     try:
+        if not isinstance(desc.get('layers'), list): raise TypeError(f"'layers' must be a list, got {type(desc.get('layers')).__name__}")
         layers = [IntLayer(**_tuples({**d, **{k: None if d[k] is None else arrays[d[k]] for k in _ARRAYS}})) for d in desc.pop('layers')]
         frontend = None if desc['frontend'] is None else FrontendConfig.from_dict(desc.pop('frontend'))
         windowing = desc.pop('windowing')
@@ -236,7 +334,10 @@ def load(cls:IntModel, path) -> IntModel:
         if frontend is not None and windowing != frontend.windowing():
             raise ValueError(f'windowing {windowing} does not follow from its frontend ({frontend.windowing()})')
         return cls(layers=layers, frontend=frontend, **_tuples(desc))
-    except (KeyError, TypeError, ValueError) as e: raise AudioError(path, f'inconsistent integer model: {e}') from None
+    except LayerError as e: raise AudioError(path, f'inconsistent integer model: {e}') from None
+    except AudioError: raise
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as e:
+        raise AudioError(path, f'inconsistent integer model: {type(e).__name__}: {e}') from None
 
 # %% ../nbs/07a_intmodel.ipynb #285d2c14
 def requant_factors(ratio) -> tuple[np.ndarray, np.ndarray]:
@@ -267,13 +368,10 @@ def is_po2(mult) -> bool:
     return bool(np.all((mult > 0) & ((mult & (mult - 1)) == 0)))
 
 # %% ../nbs/07a_intmodel.ipynb #501161dd
-def qrange(bits:int, signed:bool) -> tuple[int, int]:
-    "The integer range of a `bits`-wide signed or unsigned tensor."
-    return (-(2**(bits-1)), 2**(bits-1)-1) if signed else (0, 2**bits-1)
-
 def quantize_input(intmodel:IntModel, logmel) -> np.ndarray:
     "Integer input (int64) for `int_reference`: clamp(round_half_even(x / input_scale) + zero_point)."
     x = logmel.detach().cpu().numpy() if isinstance(logmel, torch.Tensor) else np.asarray(logmel)
+    if not np.isfinite(x).all(): raise ValueError(f"quantize_input: {int((~np.isfinite(x)).sum())} NaN or infinite features")
     q = np.round(x.astype(np.float32) / np.float32(intmodel.input_scale)).astype(np.int64) + intmodel.input_zero_point
     return np.clip(q, *qrange(intmodel.input_bits, intmodel.input_signed))
 

@@ -7,7 +7,7 @@ Docs: https://tinyaudio.github.io/tinyaudio/pipeline.html.md"""
 
 # %% ../nbs/11_pipeline.ipynb #22f95e3d
 from __future__ import annotations
-import hashlib, json, shutil, tempfile, time
+import contextlib, fcntl, functools, hashlib, json, os, shutil, tempfile, time
 from pathlib import Path
 from fastcore.basics import patch
 import numpy as np
@@ -18,8 +18,8 @@ from .features import FrontendConfig
 from .recipes import Recipe, read_dataset, recipe_for, recipe_dataloaders, recipe_callbacks, frontend_with
 
 # %% auto #0
-__all__ = ['QUANT_FORMAT', 'RUN_FILES', 'check_same_frontend', 'Run', 'model_summary', 'run_recipe', 'clip_windows',
-           'validation_windows', 'demo', 'format_report']
+__all__ = ['QUANT_FORMAT', 'RUN_FILES', 'LOCK_FILE', 'run_lock', 'check_same_frontend', 'Run', 'model_summary', 'run_recipe',
+           'clip_windows', 'validation_windows', 'demo', 'format_report']
 
 # %% ../nbs/11_pipeline.ipynb #95d6358e
 QUANT_FORMAT = 'tinyaudio-quant-2'
@@ -29,6 +29,34 @@ _MADE_FROM_FLOAT = ('quant', 'artifact', 'onnx', 'hls4ml', 'c', 'mcu', 'evaluati
 _MADE_FROM_QUANT = ('artifact', 'onnx', 'hls4ml', 'c', 'mcu', 'evaluation')
 
 def _sha256(path:Path) -> str: return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+LOCK_FILE = '.lock'
+
+@contextlib.contextmanager
+def run_lock(path):
+    "Hold the run folder `path` for one writer: a second command writing it at the same time is refused, naming the first."
+    path = Path(path)
+    new = [p for p in (path, *path.parents) if not p.exists()]   # the folders this call creates, deepest first
+    path.mkdir(parents=True, exist_ok=True)
+    with open(path/LOCK_FILE, 'a+') as f:
+        try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            raise AudioError(path, f'another tinyaudio command (pid {f.read().strip() or "?"}) is writing this run folder; '
+                                   'wait for it to finish or use another folder') from None
+        f.seek(0); f.truncate(); f.write(str(os.getpid())); f.flush()
+        try: yield path
+        except BaseException:
+            if new: shutil.rmtree(new[-1], ignore_errors=True)   # a step that failed in a new folder leaves nothing
+            raise
+
+def _writes(step):
+    "A `Run` method that writes into the run folder, under `run_lock`."
+    @functools.wraps(step)
+    def locked(self, *args, **kwargs):
+        self._need('info', 'train')   # only an existing run: a mistyped --out must not create folders
+        with run_lock(self.path): return step(self, *args, **kwargs)
+    return locked
 
 def check_same_frontend(**frontends):
     "Raise `ValueError` naming every source and its value unless all the given frontends are equal."
@@ -56,8 +84,12 @@ class Run:
     def info(self) -> dict:
         "`run.json`: the data, the seed, the recipe and the reports of the steps so far."
         p = self._need('info', 'train')
-        try: return json.loads(p.read_text())
-        except json.JSONDecodeError as e: raise AudioError(p, f'not readable JSON ({e})') from None
+        try: info = json.loads(p.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as e: raise AudioError(p, f'not readable JSON (truncated? {e})') from None
+        missing = [k for k in ('data', 'recipe') if not isinstance(info, dict) or k not in info]
+        if missing and self.file('float').exists():   # run.json is written last: without these the training never finished
+            raise AudioError(p, f"lacks {', '.join(missing)}: not written by a finished `tinyaudio train`; train again")
+        return info
 
     def update(self, **fields) -> dict:
         "Merge `fields` into `run.json` (written atomically)."
@@ -76,15 +108,17 @@ class Run:
     @property
     def recipe(self) -> Recipe: return Recipe.from_dict(self.info['recipe'])
 
-    def items(self, data:str|None=None, root=None, split:dict|None=None):
+    def items(self, data:str|None=None, root=None, split:dict|None=None, on_error:str|None=None):
         "Items of `data` (default: the run's dataset, with the run's split options)."
         info = self.info
         if data is None: data, root, split = info['data'], info.get('root'), {**self.recipe.split, **(split or {})}
-        return read_dataset(data, root=root, split=split)
+        return read_dataset(data, root=root, split=split, on_error=on_error or info.get('on_error', 'raise'),
+                            allow_outside_root=info.get('allow_outside_root', False))
 
     def dataloaders(self, augment:bool=False):
         "The DataLoaders the run trains on."
-        return recipe_dataloaders(self.recipe, self.items(), augment=augment, seed=self.info.get('seed', 0))
+        return recipe_dataloaders(self.recipe, self.items(), augment=augment, seed=self.info.get('seed', 0),
+                                  on_error=self.info.get('on_error', 'raise'))
 
 # %% ../nbs/11_pipeline.ipynb #07b8fd91
 def model_summary(model, frontend:FrontendConfig, bits:int=8) -> dict:
@@ -109,14 +143,19 @@ def run_recipe(data:str, model:str|None=None, width:float|None=None, epochs:int|
 
 
 @patch(cls_method=True)
-def train(cls:Run, path, data:str='synthetic', root=None, seed:int=0, augment:bool=False, quiet:bool=False, **changes) -> Run:
+def train(cls:Run, path, data:str='synthetic', root=None, seed:int=0, augment:bool=False, quiet:bool=False,
+          on_error:str='raise', allow_outside_root:bool=False, **changes) -> Run:
     "Train the (changed) recipe of `data` into the run folder `path`: `run.json` and `float.pth`; see `run_recipe`."
-    from tinyaudio.train import audio_learner, clip_report, save_checkpoint
     run = cls(path)
     recipe = run_recipe(data, **changes)
+    with run_lock(run.path): return _train(run, recipe, data, root, seed, augment, quiet, on_error, allow_outside_root)
+
+def _train(run:Run, recipe:Recipe, data, root, seed, augment, quiet, on_error, allow_outside_root) -> Run:
+    from tinyaudio.train import audio_learner, clip_report, save_checkpoint
     seed_everything(seed)
     # data and training first: a run that fails (a missing dataset, a bad split, an interrupt) leaves no files behind
-    dls = recipe_dataloaders(recipe, read_dataset(data, root=root, split=recipe.split), augment=augment, seed=seed)
+    items = read_dataset(data, root=root, split=recipe.split, on_error=on_error, allow_outside_root=allow_outside_root)
+    dls = recipe_dataloaders(recipe, items, augment=augment, seed=seed, on_error=on_error)
     with tempfile.TemporaryDirectory(prefix='tinyaudio-train-') as scratch:
         learn = audio_learner(dls, recipe.model, model_kwargs=recipe.model_kwargs, frontend=recipe.frontend, seed=seed,
                               quiet=quiet, path=scratch, fname='float-best', cbs=recipe_callbacks(recipe))
@@ -131,7 +170,9 @@ def train(cls:Run, path, data:str='synthetic', root=None, seed:int=0, augment:bo
     run.path.mkdir(parents=True, exist_ok=True)
     save_checkpoint(learn, run.file('float'))
     atomic_write(run.file('info'), json.dumps(dict(data=data, root=None if root is None else str(root), seed=seed, augment=augment,
-                                                   recipe=recipe.to_dict(), float_report=report), indent=2))
+                                                   on_error=on_error, allow_outside_root=allow_outside_root,
+                                                   recipe=recipe.to_dict(), float_report=report,
+                                                   skipped=[[str(p), why] for p, why in [*items.skipped, *dls.skipped]]), indent=2))
     run._learn = learn
     return run
 
@@ -152,6 +193,7 @@ def _float_learner(run:Run, quiet:bool):
     return audio_learner(run.dataloaders(), ck.model, frontend=ck.frontend, quiet=quiet, path=run.path, save_best=False)
 
 @patch
+@_writes
 def quantize(self:Run, bits=8, epochs:int=2, lr:float|None=None, per_channel:bool=False, po2:bool=True,
              quiet:bool=False) -> dict:
     "QAT fine-tuning of the run's float model; saves `quant.pth` and returns the report (also in `run.json`)."
@@ -210,6 +252,7 @@ def validation_windows(run:Run, frontend:FrontendConfig, max_windows:int=64) -> 
 def _agreement(a, b) -> float: return float(np.mean(np.asarray(a) == np.asarray(b)))
 
 @patch
+@_writes
 def export(self:Run, max_windows:int=64, unknown_threshold:float|None=None) -> dict:
     "Write QONNX, the integer model and the C project of the quantized run; check them against each other."
     from tinyaudio.features import LogMel
@@ -270,8 +313,9 @@ def predict(self:Run, files, use_c:bool=False) -> list[dict]:
     return [dict(file=str(f), **_file_prediction(intmodel, clip_windows(intmodel, f), host)) for f in files]
 
 @patch
+@_writes
 def evaluate(self:Run, data:str|None=None, root=None, split:str|None=None, split_options:dict|None=None,
-             use_c:bool=False, out_dir=None) -> dict:
+             use_c:bool=False, out_dir=None, on_error:str|None=None) -> dict:
     "Clip accuracy, macro F1 and confusion matrix (also written as CSV and PNG) of the deployed model on a dataset split."
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -280,13 +324,21 @@ def evaluate(self:Run, data:str|None=None, root=None, split:str|None=None, split
     from tinyaudio.train import plot_confusion
     intmodel, host = self.artifact(), None
     split = split or self.recipe.valid_split
-    items = self.items(data, root, split_options)
-    items = [it for it in items if split == 'all' or it.split == split]
+    listed = self.items(data, root, split_options, on_error)
+    on_error = on_error or self.info.get('on_error', 'raise')
+    items = [it for it in listed if split == 'all' or it.split == split]
     if not items: raise AudioError(data or self.info['data'], f'no clips in split {split!r}')
     unknown = sorted({it.label for it in items} - set(intmodel.class_names))
     if unknown: raise AudioError(data or self.info['data'], f"labels the model does not know: {', '.join(unknown[:5])}")
     host = _c_host(self, intmodel) if use_c else None
-    preds = [_file_prediction(intmodel, clip_windows(intmodel, it.path), host) for it in items]
+    preds, kept, skipped = [], [], [(str(p), why) for p, why in listed.skipped]
+    for it in items:
+        try: preds.append(_file_prediction(intmodel, clip_windows(intmodel, it.path), host)); kept.append(it)
+        except AudioError as e:
+            if on_error != 'skip': raise
+            skipped.append((str(it.path), e.problem))
+    if not kept: raise AudioError(data or self.info['data'], f'no clip of split {split!r} could be read')
+    items = kept
     probs = clip_probabilities(intmodel, np.array([p['clip_scores'] for p in preds]))
     m = clip_metrics(probs, np.array([intmodel.class_names.index(it.label) for it in items]), vocab=intmodel.class_names)
     out = Path(out_dir) if out_dir is not None else self.file('evaluation')
@@ -295,10 +347,11 @@ def evaluate(self:Run, data:str|None=None, root=None, split:str|None=None, split
     atomic_write(out/'confusion.png', lambda tmp: ax.figure.savefig(tmp, format='png', dpi=100, bbox_inches='tight'))
     plt.close(ax.figure)
     return dict(clips=len(items), split=split, engine='c' if use_c else 'python', accuracy=m['accuracy'], macro_f1=m['macro_f1'],
-                confusion_csv=str(out/'confusion.csv'), confusion_png=str(out/'confusion.png'))
+                confusion_csv=str(out/'confusion.csv'), confusion_png=str(out/'confusion.png'), skipped=skipped)
 
 # %% ../nbs/11_pipeline.ipynb #961d43da
 @patch
+@_writes
 def measure_mcu(self:Run, cpu:str='m4', clock_hz:float=80e6) -> dict:
     "Build the exported C for the Cortex-M board `cpu` and run one validation window under QEMU; footprint and instructions."
     from tinyaudio.mcu import check_toolchain, measure_project, mcu_report

@@ -107,7 +107,8 @@ def _check_split(name:str, split:dict, allowed) -> dict:
         raise ValueError(f"{name} {takes}; {', '.join(unknown)} does not apply")
     return split
 
-def read_dataset(spec:str, root=None, split:dict|None=None, n_per_class:int=40, seed:int=0) -> AudioItems:
+def read_dataset(spec:str, root=None, split:dict|None=None, n_per_class:int=40, seed:int=0, on_error:str='raise',
+                 allow_outside_root:bool=False) -> AudioItems:
     "Items of a recipe name ('synthetic', 'fsdd', 'esc50', ...), a class-per-folder tree, or a CSV file; `split` goes to the reader."
     split = {**(RECIPES[spec].split if spec in RECIPES else {}), **(split or {})}  # a recipe's split unless overridden
     if spec == 'synthetic':
@@ -118,10 +119,11 @@ def read_dataset(spec:str, root=None, split:dict|None=None, n_per_class:int=40, 
         _check_split(spec, split, allowed)
         folder = Path(root) if root is not None else data_root()/RECIPES[spec].folder
         if not folder.exists(): raise FileNotFoundError(f"{spec}: no dataset at {folder} (set $TINYAUDIO_DATA or pass root)")
-        return reader(folder, **split)
+        return reader(folder, **split, on_error=on_error)
     path = Path(spec)
-    if path.suffix.lower() == '.csv': return read_csv(path, **_check_split(path.name, split, ()))
-    if path.is_dir(): return read_folder(path, **_check_split(path.name, split, ('valid_pct',)))
+    if path.suffix.lower() == '.csv':
+        return read_csv(path, **_check_split(path.name, split, ()), on_error=on_error, allow_outside_root=allow_outside_root)
+    if path.is_dir(): return read_folder(path, **_check_split(path.name, split, ('valid_pct',)), on_error=on_error)
     raise ValueError(f"{spec}: not a recipe ({', '.join(RECIPES)}), a folder of class folders, or a CSV file")
 
 def recipe_for(spec:str) -> Recipe:
@@ -150,13 +152,14 @@ def recipe_dataloaders(recipe:Recipe, items, augment:bool=False, seed:int=0, bs:
 # %% ../nbs/10_recipes.ipynb #f8644672
 def describe_dataset(items) -> str:
     "A short text summary of items: clips, classes, splits, folds and speakers."
-    df = pd.DataFrame([dict(label=it.label, split=it.split, fold=it.fold, speaker=it.speaker) for it in items])
+    df = pd.DataFrame([dict(label=it.label, split=it.split, fold=it.fold, speaker=it.speaker) for it in items],
+                      columns=['label', 'split', 'fold', 'speaker'])
     lines = [f"{len(df)} clips, {df.label.nunique()} classes"]
     for col in ('split', 'fold'):
         if df[col].notna().any(): lines.append(f"by {col}: " + ', '.join(f"{k}={v}" for k,v in df[col].value_counts().sort_index().items()))
     if df.speaker.notna().any(): lines.append(f"speakers: {df.speaker.nunique()}")
     counts = df.label.value_counts()
-    lines.append(f"clips per class: min {counts.min()} ({counts.idxmin()}), max {counts.max()} ({counts.idxmax()})")
+    if len(counts): lines.append(f"clips per class: min {counts.min()} ({counts.idxmin()}), max {counts.max()} ({counts.idxmax()})")
     skipped = getattr(items, 'skipped', [])
-    if skipped: lines.append(f"skipped {len(skipped)} bad files: " + '; '.join(f"{p}: {why}" for p,why in skipped[:5]))
+    if skipped: lines += [f"left out {len(skipped)} file(s):"] + [f"  {p}: {why}" for p, why in skipped]
     return '\n'.join(lines)

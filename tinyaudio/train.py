@@ -22,7 +22,7 @@ from fastai.callback.tracker import SaveModelCallback, EarlyStoppingCallback
 from fastai.losses import CrossEntropyLossFlat, LabelSmoothingCrossEntropyFlat
 from fastai.metrics import accuracy
 from fastai.interpret import ClassificationInterpretation
-from .core import seed_everything, atomic_write
+from .core import AudioError, seed_everything, atomic_write
 from .aggregate import aggregate, clip_targets, clip_metrics
 
 # %% auto #0
@@ -287,14 +287,17 @@ def save_checkpoint(learn:Learner, path) -> Path:
 def load_checkpoint(path, model:nn.Module|None=None) -> Checkpoint:
     "Load a checkpoint; the model is rebuilt from the zoo, or `model` (same architecture) receives the weights."
     path = Path(path)
-    if not path.exists(): raise FileNotFoundError(path)
+    if not path.exists(): raise AudioError(path, "checkpoint not found")
     try: ck = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e: raise ValueError(f"{path}: not a readable checkpoint ({e})") from e
-    if not isinstance(ck, dict) or ck.get('format') != CHECKPOINT_FORMAT: raise ValueError(f"{path}: not a tinyaudio checkpoint")
-    if model is None and ck['model_name'] is not None: model = build_named_model(ck['model_name'], **ck['model_kwargs'])
-    if model is not None: model.load_state_dict(ck['state_dict'])
-    return Checkpoint(model, ck['state_dict'], ck['model_name'], ck['model_kwargs'], ck['vocab'],
-                      _frontend_from_json(ck['frontend']))
+    except Exception as e: raise AudioError(path, f"not a readable checkpoint (truncated or not one: {type(e).__name__}: {e})") from None
+    if not isinstance(ck, dict) or ck.get('format') != CHECKPOINT_FORMAT: raise AudioError(path, "not a tinyaudio checkpoint")
+    try:
+        if model is None and ck['model_name'] is not None: model = build_named_model(ck['model_name'], **ck['model_kwargs'])
+        if model is not None: model.load_state_dict(ck['state_dict'])
+        return Checkpoint(model, ck['state_dict'], ck['model_name'], ck['model_kwargs'], ck['vocab'],
+                          _frontend_from_json(ck['frontend']))
+    except (KeyError, TypeError, ValueError, RuntimeError) as e:
+        raise AudioError(path, f"inconsistent checkpoint ({type(e).__name__}: {e})") from None
 
 # %% ../nbs/05_train.ipynb #598a1314
 def replace_head(model:nn.Module, n_classes:int) -> nn.Module:

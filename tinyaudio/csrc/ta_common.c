@@ -7,6 +7,7 @@ const char *ta_status_str(ta_status status) {
     case TA_ERR_SIZE: return "TA_ERR_SIZE";
     case TA_ERR_CONFIG: return "TA_ERR_CONFIG";
     case TA_ERR_NOT_READY: return "TA_ERR_NOT_READY";
+    case TA_ERR_NONFINITE: return "TA_ERR_NONFINITE";
     default: return "TA_UNKNOWN_STATUS";
     }
 }

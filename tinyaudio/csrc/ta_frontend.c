@@ -64,15 +64,22 @@ ta_status ta_logmel_spectrum(const ta_frontend_cfg *cfg, float *scratch, size_t 
     return spectrum_strided(cfg, scratch, out, 1u);
 }
 
-/* One frame into out[m * out_stride]; the arguments are checked by the caller, win_offset + win_length
- * <= n_fft included. */
+/* One frame of finite samples into out[m * out_stride]; the arguments are checked by the caller,
+ * win_offset + win_length <= n_fft included. */
 static ta_status frame_strided(const ta_frontend_cfg *cfg, const float *frame, float *scratch,
                                float *out, size_t out_stride) {
     uint16_t i;
     /* torch.stft zero-pads a short window on both sides to n_fft */
     for (i = 0; i < cfg->n_fft; i++) scratch[i] = 0.0f;
-    for (i = 0; i < cfg->win_length; i++) scratch[cfg->win_offset + i] = frame[i] * cfg->window[i];
+    for (i = 0; i < cfg->win_length; i++) scratch[cfg->win_offset + i] = ta_clip_full_scale(frame[i]) * cfg->window[i];
     return spectrum_strided(cfg, scratch, out, out_stride);
+}
+
+/* 1 when none of the n samples of x is NaN or infinite */
+static int all_finite(const float *x, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) if (!ta_is_finite(x[i])) return 0;
+    return 1;
 }
 
 ta_status ta_logmel_frame(const ta_frontend_cfg *cfg, const float *frame, size_t n_frame,
@@ -83,6 +90,7 @@ ta_status ta_logmel_frame(const ta_frontend_cfg *cfg, const float *frame, size_t
     TA_REQUIRE(n_scratch == cfg->n_fft, TA_ERR_SIZE);
     TA_REQUIRE(n_out == cfg->n_mels, TA_ERR_SIZE);
     TA_REQUIRE((uint32_t)cfg->win_offset + cfg->win_length <= cfg->n_fft, TA_ERR_CONFIG);
+    TA_REQUIRE(all_finite(frame, n_frame), TA_ERR_NONFINITE);
     return frame_strided(cfg, frame, scratch, out, 1u);
 }
 
@@ -143,6 +151,7 @@ ta_status ta_logmel_window(const ta_frontend_cfg *cfg, const float *audio, size_
     /* the frames read audio[0 .. (n_frames - 1) * hop + win_offset + win_length) */
     TA_REQUIRE((uint64_t)(cfg->n_frames - 1u) * cfg->hop_length + cfg->win_offset + cfg->win_length
                <= cfg->window_samples, TA_ERR_CONFIG);
+    TA_REQUIRE(all_finite(audio, n_samples), TA_ERR_NONFINITE);
     for (t = 0; t < cfg->n_frames; t++) {
         ta_status st = frame_strided(cfg, audio + (size_t)t * cfg->hop_length + cfg->win_offset,
                                      scratch, out + t, cfg->n_frames);

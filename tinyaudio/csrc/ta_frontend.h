@@ -1,7 +1,11 @@
 /* Float32 log-mel frontend (Cortex-M4F and host), driven by generated const tables.
  * Matches torchaudio MelSpectrogram(center=False) + log(x + offset) + per-window normalization.
  * Lengths are in elements and must equal what the configuration implies (TA_ERR_SIZE otherwise,
- * nothing written); NULL pointers, the configuration's tables included, give TA_ERR_NULL first. */
+ * nothing written); NULL pointers, the configuration's tables included, give TA_ERR_NULL first.
+ * Audio is float samples at full scale [-1, 1]: a finite sample outside is clipped to [-1, 1], as an ADC
+ * would (tinyaudio.features.LogMel clips alike, so Python and C agree on any finite input); a NaN or an
+ * infinity makes the functions taking audio return TA_ERR_NONFINITE, after the other checks and before
+ * anything is written. */
 #ifndef TA_FRONTEND_H
 #define TA_FRONTEND_H
 #include "ta_common.h"
@@ -35,17 +39,21 @@ typedef struct {
     const float *mel_weight;
 } ta_frontend_cfg;
 
+/* The full-scale rule for one finite sample: clipped to [-1, 1]. */
+static inline float ta_clip_full_scale(float x) { return x > 1.0f ? 1.0f : (x < -1.0f ? -1.0f : x); }
+
 /* One frame: `frame` holds n_frame == win_length samples, `scratch` n_scratch == n_fft floats (work
  * area); writes n_out == n_mels log-mel values to out[0 .. n_mels - 1]. */
 ta_status ta_logmel_frame(const ta_frontend_cfg *cfg, const float *frame, size_t n_frame,
                           float *scratch, size_t n_scratch, float *out, size_t n_out);
 /* The second half of ta_logmel_frame: scratch already holds the windowed, zero-padded n_fft samples
- * (n_scratch == n_fft; overwritten); writes n_out == n_mels values to out[0 .. n_mels - 1]. */
+ * (n_scratch == n_fft; overwritten), finite ones (they are not checked: NaN in, NaN out); writes
+ * n_out == n_mels values to out[0 .. n_mels - 1]. */
 ta_status ta_logmel_spectrum(const ta_frontend_cfg *cfg, float *scratch, size_t n_scratch,
                              float *out, size_t n_out);
-/* A whole analysis window of n_samples == cfg->window_samples samples -> out[n_mels][n_frames]
- * (n_out == n_mels * n_frames, mel-major: the network's (1, n_mels, n_frames) layout), top_db-clamped
- * and normalized as configured; scratch: n_scratch == n_fft floats. */
+/* A whole analysis window of n_samples == cfg->window_samples samples (all of them finite) ->
+ * out[n_mels][n_frames] (n_out == n_mels * n_frames, mel-major: the network's (1, n_mels, n_frames) layout),
+ * top_db-clamped and normalized as configured; scratch: n_scratch == n_fft floats. */
 ta_status ta_logmel_window(const ta_frontend_cfg *cfg, const float *audio, size_t n_samples,
                            float *scratch, size_t n_scratch, float *out, size_t n_out);
 /* top_db: clamp the n values of x to at least max(x) - top_db_log (no-op unless use_top_db). */
