@@ -13,8 +13,8 @@ import torch
 
 # %% auto #0
 __all__ = ['DATA_ENV', 'CACHE_ENV', 'TORCHAUDIO_EXTENSION_ERRORS', 'torchaudio_extension_error', 'package_dir', 'data_root',
-           'cache_dir', 'AudioError', 'atomic_write', 'atomic_folder', 'import_torchaudio', 'torchaudio_transforms',
-           'torchaudio_functional', 'seed_everything', 'default_device']
+           'cache_dir', 'printable_path', 'AudioError', 'atomic_write', 'atomic_folder', 'import_torchaudio',
+           'torchaudio_transforms', 'torchaudio_functional', 'seed_everything', 'default_device']
 
 # %% ../nbs/00_core.ipynb #68f9d4a0
 DATA_ENV = 'TINYAUDIO_DATA'
@@ -47,11 +47,17 @@ def cache_dir() -> Path:
     return Path(os.environ.get(CACHE_ENV) or Path.home()/'.cache'/'tinyaudio').expanduser()
 
 # %% ../nbs/00_core.ipynb #4ff66229
+def printable_path(path) -> str:
+    "`path` as text that can always be written: bytes that are not UTF-8 appear as `\\xNN` escapes."
+    try: raw = os.fsencode(path)
+    except TypeError: return str(path)      # not a path: a row number, a URL object
+    return raw.decode('utf-8', 'backslashreplace')
+
 class AudioError(ValueError):
     "Bad audio or metadata: names the file and what is wrong with it."
     def __init__(self, path, problem:str):
         self.path,self.problem = path,problem
-        super().__init__(f"{path}: {problem}")
+        super().__init__(f"{printable_path(path)}: {problem}")
 
 # %% ../nbs/00_core.ipynb #291d88d5
 def _umask() -> int:

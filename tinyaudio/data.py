@@ -29,7 +29,7 @@ from fasttransform import Transform
 from fastai.torch_core import TensorBase, TensorCategory
 from fastai.data.core import TfmdDL, DataLoaders, show_batch
 from fastai.data.transforms import Category, CategoryMap
-from .core import AudioError, default_device, torchaudio_transforms
+from .core import AudioError, printable_path, default_device, torchaudio_transforms
 from .features import FrontendConfig
 
 # %% ../nbs/01_data.ipynb #2f62a575
@@ -140,7 +140,7 @@ def _check_on_error(on_error:str):
 
 def _report_skipped(skipped:list, source) -> None:
     if not skipped: return
-    shown = '; '.join(f"{p}: {why}" for p,why in skipped[:3])
+    shown = '; '.join(f"{printable_path(p)}: {why}" for p,why in skipped[:3])
     _log.warning(f"{source}: skipped {len(skipped)} bad file(s): {shown}{' ...' if len(skipped) > 3 else ''}")
 
 def _one_entry_per_clip(items:list) -> tuple[list, list]:

@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 import pandas as pd
-from .core import data_root, cache_dir
+from .core import data_root, cache_dir, printable_path
 from .data import AudioItems, audio_dataloaders
 from .datasets import (read_esc50, read_fsdd, read_speech_commands, read_urbansound8k, read_folder, read_csv,
                                 make_synthetic)
@@ -161,5 +161,5 @@ def describe_dataset(items) -> str:
     counts = df.label.value_counts()
     if len(counts): lines.append(f"clips per class: min {counts.min()} ({counts.idxmin()}), max {counts.max()} ({counts.idxmax()})")
     skipped = getattr(items, 'skipped', [])
-    if skipped: lines += [f"left out {len(skipped)} file(s):"] + [f"  {p}: {why}" for p, why in skipped]
+    if skipped: lines += [f"left out {len(skipped)} file(s):"] + [f"  {printable_path(p)}: {why}" for p, why in skipped]
     return '\n'.join(lines)
