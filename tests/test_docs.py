@@ -252,6 +252,40 @@ def test_api_pages_show_signatures(site):
     assert f'def{name}({params})->' in sig, f'{page}#{anchor}: no signature {params} under the heading:\n{text[:500]}'
     assert inspect.getdoc(obj).replace('`', '').split('\n')[0] in text.replace('\n', ' ')
 
+def test_page_subtitles_are_plain_text():
+    "A notebook's `> description` becomes the page subtitle, which quarto shows as plain text: no code or bold marks."
+    marked = []
+    for nb in sorted(NBS.rglob('*.ipynb')):
+        first = next((''.join(c['source']) for c in json.loads(nb.read_text())['cells'] if c['cell_type'] == 'markdown'), '')
+        marked += [f'{nb.relative_to(NBS)}: {l}' for l in first.splitlines() if l.startswith('>') and re.search(r'`|\*\*', l)]
+    assert not marked, marked
+
+def _signatures(text:str) -> list[str]:
+    "The signature blocks of the show_doc outputs of a page, as text."
+    return [html.unescape(re.sub(r'<[^>]+>', '', b)) for b in re.findall(r'<pre><span></span>(?:<span class="k">async</span> )?<span class="k">def</span>.*?</pre>', text, re.S)]
+
+def test_signatures_read_as_the_code_does(site):
+    """Signatures name the classes as the code writes them (`AudioItems`, not `__main__.AudioItems`), and the
+    user-facing functions show what each parameter means (docments)."""
+    site_dir, pages = site
+    long_names = {}
+    for s, p in pages.items():
+        for sig in _signatures((site_dir/p['html']).read_text(encoding='utf-8')):
+            found = re.findall(r'\b(?:__main__|tinyaudio(?:\.\w+)+)\.[A-Z]\w*', sig)
+            if found: long_names.setdefault(p['html'], set()).update(found)
+    assert not long_names, long_names
+    pipeline = '\n'.join(_signatures((site_dir/'pipeline.html').read_text(encoding='utf-8')))
+    for described in ('# the run folder (made if missing', '# 8, 6, 4..., \'w4a8\'', '# board: m4 (mps2-an386)'):
+        assert described in pipeline, f'pipeline.html: no parameter comment {described!r}'
+
+def test_cli_page_shows_terminal_sessions(site):
+    "The command-line page shows commands as typed and what they print, run when the page was built."
+    site_dir, _ = site
+    text = html.unescape(re.sub(r'<[^>]+>', '', (site_dir/'cli.html').read_text(encoding='utf-8')))
+    assert '$ tinyaudio --help' in text and 'usage: tinyaudio [-h] [--version]' in text, 'cli.html: no --help session'
+    if 'slow' in FLAGS.split():
+        assert '$ tinyaudio train --out run' in text and '"clip_accuracy"' in text, 'cli.html: no train session'
+
 def _prints(source:str) -> bool:
     "Whether a cell calls print outside any function or class (so running it shows output)."
     try: tree = ast.parse('\n'.join(l for l in source.splitlines() if not l.lstrip().startswith(('%', '!'))))

@@ -2,13 +2,13 @@
 
 Modules:
 
-- `tinyaudio.cgen`: The small helpers every C generator uses: literals, `const` arrays, string literals that no data can break out of, identifiers, comments, and headers with include guards and `extern "C"`.
-- `tinyaudio.cli`: `tinyaudio data | train | quantize | export | mcu-run | predict | evaluate | demo`: argument parsing over `tinyaudio.pipeline`, every wrong argument a one-line error.
-- `tinyaudio.data`: Loading and validating audio, one record per clip, fixed-length analysis windows, decoding once, and fastai DataLoaders cut by a `FrontendConfig`. The dataset readers are in `tinyaudio.datasets`.
+- `tinyaudio.cgen`: The small helpers every C generator uses: literals, const arrays, string literals that no data can break out of, identifiers, comments, and headers with include guards and extern "C".
+- `tinyaudio.cli`: tinyaudio data | train | quantize | export | mcu-run | predict | evaluate | demo: argument parsing over tinyaudio.pipeline, every wrong argument a one-line error.
+- `tinyaudio.data`: Loading and validating audio, one record per clip, fixed-length analysis windows, decoding once, and fastai DataLoaders cut by a FrontendConfig. The dataset readers are in tinyaudio.datasets.
 - `tinyaudio.datasets`: Readers for ESC-50, Speech Commands, FSDD, UrbanSound8K, a folder per class and a CSV; speaker- and fold-based splits; a seeded synthetic dataset that needs no download; class balance; downloads with checksums.
-- `tinyaudio.export_c`: The C99 project of a deployed model, generated from its `IntModel` alone: the log-mel frontend tables, the integer network, the pipeline from audio to scores (batch and streaming), and the class names.
+- `tinyaudio.export_c`: The C99 project of a deployed model, generated from its IntModel alone: the log-mel frontend tables, the integer network, the pipeline from audio to scores (batch and streaming), the class names, the build files of a static library and a firmware example fed by a microphone's DMA.
 - `tinyaudio.host`: Compile an exported C project for this computer and drive it from numpy; check it against the Python reference bit for bit (network), within 1e-3 (frontend), batch against streaming; and fuzz its streaming entry point.
-- `tinyaudio.intmodel`: `IntModel`: the deployment artifact. Integer layers with their frontend, windows, classes and clip decision, saved as a versioned file pair that checks itself on load, and the exact numpy reference that the C must equal.
+- `tinyaudio.intmodel`: IntModel: the deployment artifact. Integer layers with their frontend, windows, classes and clip decision, saved as a versioned file pair that checks itself on load, and the exact numpy reference that the C must equal.
 - `tinyaudio.mcu`: The Cortex-M bench that ships with tinyaudio: build C for an emulated Cortex-M (M4F by default) with arm-none-eabi-gcc, run it under QEMU, and measure flash, RAM, stack and exact instruction counts.
 - `tinyaudio.pipeline`: The run folder as an object: train, quantize, export, measure on the Cortex-M, evaluate and predict, each step reading what the one before wrote and checking that it belongs together.
 - `tinyaudio.recipes`: Named datasets with their protocol, frontend and training defaults: one place that the command line, the benchmarks and the tutorials all read.

@@ -1,5 +1,5 @@
-"""The small helpers every C generator uses: literals, `const` arrays, string literals that no data can break out
-of, identifiers, comments, and headers with include guards and `extern "C"`.
+"""The small helpers every C generator uses: literals, const arrays, string literals that no data can break out
+of, identifiers, comments, and headers with include guards and extern "C".
 
 Docs: https://tinyaudio.github.io/tinyaudio/cgen.html.md"""
 

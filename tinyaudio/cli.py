@@ -1,5 +1,5 @@
-"""`tinyaudio data | train | quantize | export | mcu-run | predict | evaluate | demo`: argument parsing over
-`tinyaudio.pipeline`, every wrong argument a one-line error.
+"""tinyaudio data | train | quantize | export | mcu-run | predict | evaluate | demo: argument parsing over
+tinyaudio.pipeline, every wrong argument a one-line error.
 
 Docs: https://tinyaudio.github.io/tinyaudio/cli.html.md"""
 
@@ -7,12 +7,13 @@ Docs: https://tinyaudio.github.io/tinyaudio/cli.html.md"""
 
 # %% ../nbs/12_cli.ipynb #b69a26a6
 from __future__ import annotations
-import argparse, json, sys
+import argparse, contextlib, json, logging, sys, warnings
 from pathlib import Path
+from . import __version__
 
 # %% auto #0
-__all__ = ['RECIPE_NAMES', 'BOARD_NAMES', 'positive_int', 'count', 'positive_float', 'fraction', 'percent', 'bits_setting',
-           'build_parser', 'run_command', 'main']
+__all__ = ['RECIPE_NAMES', 'BOARD_NAMES', 'positive_int', 'count', 'positive_float', 'fraction', 'percent', 'EXAMPLES',
+           'bits_setting', 'build_parser', 'run_command', 'main']
 
 # %% ../nbs/12_cli.ipynb #82571077
 RECIPE_NAMES = ('synthetic', 'fsdd', 'esc50', 'speechcommands', 'urbansound8k')   # tinyaudio.recipes.RECIPES (a test checks)
@@ -81,9 +82,19 @@ def _add_quantize(p, epochs_flag='--epochs'):
     p.add_argument(epochs_flag, dest='qat_epochs', type=count, default=2, help='QAT fine-tuning epochs (default: %(default)s)')
     p.add_argument('--per-channel', action='store_true', help='one weight scale per output channel')
 
+EXAMPLES = """examples:
+  tinyaudio demo                                   the whole pipeline on generated data, one report
+  tinyaudio data my_clips/                         what a folder with a subfolder per class holds
+  tinyaudio train --data my_clips/ --out run       train (then: quantize, export, mcu-run --out run)
+  tinyaudio predict run clip.wav                   the exported model on a file (--c: through the C)
+  tinyaudio CMD --help                             the options of one command"""
+
 def build_parser() -> argparse.ArgumentParser:
     "The argument parser of the `tinyaudio` command."
-    parser = _Parser(prog='tinyaudio', description='Audio on the desk to a model on a microcontroller.')
+    parser = _Parser(prog='tinyaudio', description='Audio on the desk to a model on a microcontroller.', epilog=EXAMPLES,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--version', action='version', version=f'tinyaudio {__version__}')
+    parser.add_argument('-v', '--verbose', action='store_true', help="show the libraries' own warnings too")
     sub = parser.add_subparsers(dest='command', required=True, parser_class=_Parser)
     p = sub.add_parser('data', help='read a dataset and say what it contains'); _add_data(p, positional=True)
     p = sub.add_parser('train', help='train a float model into a run folder'); _add_data(p); _add_training(p)
@@ -114,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(out='tinyaudio-demo')
     _add_quantize(p, '--qat-epochs')
     p.add_argument('--no-mcu', action='store_true', help='skip the Cortex-M step')
+    p.add_argument('--json', action='store_true', help='print the report as JSON')
     return parser
 
 # %% ../nbs/12_cli.ipynb #675e6d52
@@ -129,54 +141,68 @@ def _training(args) -> dict:
     return dict(model=args.model, width=args.width, epochs=args.epochs, lr=args.lr, bs=args.bs, mixup=args.mixup,
                 split=_split(args), frontend=frontend or None)
 
-def _print_json(d): print(json.dumps(d, indent=2, default=str))
+def _json(d) -> str: return json.dumps(d, indent=2, default=str)
 
-def _print_predictions(preds:list):
-    for p in preds:
-        windows = ', '.join(f"{w['label']} {w['confidence']:.2f}" for w in p['windows'])
-        print(f"{p['file']}: {p['label']} ({p['confidence']:.2f}); windows: {windows}")
+def _predictions_text(preds:list) -> str:
+    return '\n'.join(f"{p['file']}: {p['label']} ({p['confidence']:.2f}); windows: "
+                     + ', '.join(f"{w['label']} {w['confidence']:.2f}" for w in p['windows']) for p in preds)
 
-def run_command(args) -> int:
-    "Run one parsed `tinyaudio` command; the exit status."
+def run_command(args) -> tuple[str, int]:
+    "Run one parsed `tinyaudio` command: what it prints on standard output, and the exit status."
     from tinyaudio.pipeline import Run, demo, format_report
     if args.command == 'data':
         from tinyaudio.recipes import read_dataset, describe_dataset
         from tinyaudio.data import check_decodable
         items = read_dataset(args.data, root=args.root, split=_split(args), on_error=_on_error(args),
                              allow_outside_root=args.allow_outside_root)
-        # a progress bar in a terminal only: piped output stays the summary alone
-        print(describe_dataset(check_decodable(items, on_error=_on_error(args), progress=sys.stdout.isatty()))); return 0
+        # a progress bar in a terminal only (on stderr): piped output stays the summary alone
+        return describe_dataset(check_decodable(items, on_error=_on_error(args), progress=sys.stderr.isatty())), 0
     if args.command == 'train':
         run = Run.train(args.out, args.data, root=args.root, seed=args.seed, augment=args.augment, quiet=args.quiet,
                         on_error=_on_error(args), allow_outside_root=args.allow_outside_root, **_training(args))
-        _print_json(run.info['float_report']); return 0
+        return _json(run.info['float_report']), 0
     if args.command == 'quantize':
-        _print_json(Run(args.out).quantize(args.bits, args.qat_epochs, args.lr, args.per_channel, quiet=args.quiet)); return 0
+        return _json(Run(args.out).quantize(args.bits, args.qat_epochs, args.lr, args.per_channel, quiet=args.quiet)), 0
     if args.command == 'export':
         report = Run(args.out).export(args.max_windows, args.unknown_threshold)
-        _print_json(report); return 0 if report['c_network_exact'] else 1
+        return _json(report), 0 if report['c_network_exact'] else 1
     if args.command == 'mcu-run':
-        _print_json(Run(args.out).measure_mcu(args.cpu, args.clock_mhz*1e6)); return 0
+        return _json(Run(args.out).measure_mcu(args.cpu, args.clock_mhz*1e6)), 0
     if args.command == 'predict':
         preds = Run(args.run).predict(args.files, use_c=args.c)
-        _print_json(preds) if args.json else _print_predictions(preds); return 0
+        return _json(preds) if args.json else _predictions_text(preds), 0
     if args.command == 'evaluate':
         report = Run(args.run).evaluate(args.data, args.root, args.split, _split(args), use_c=args.c, out_dir=args.out_dir,
                                         on_error='skip' if args.skip_bad else None)
-        if args.json: _print_json(report); return 0
-        print(f"{report['clips']} clips ({report['split']}, {report['engine']}): clip accuracy {report['accuracy']:.3f}, "
-              f"macro F1 {report['macro_f1']:.3f}; confusion matrix {report['confusion_csv']}, {report['confusion_png']}")
-        for path, why in report['skipped']: print(f"left out {path}: {why}")
-        return 0
+        if args.json: return _json(report), 0
+        return '\n'.join([f"{report['clips']} clips ({report['split']}, {report['engine']}): clip accuracy {report['accuracy']:.3f}, "
+                          f"macro F1 {report['macro_f1']:.3f}; confusion matrix {report['confusion_csv']}, {report['confusion_png']}"]
+                         + [f"left out {path}: {why}" for path, why in report['skipped']]), 0
     report = demo(args.data, args.out, bits=args.bits, qat_epochs=args.qat_epochs, seed=args.seed, root=args.root,
                   quiet=args.quiet, mcu=not args.no_mcu, augment=args.augment, on_error=_on_error(args),
                   allow_outside_root=args.allow_outside_root, **_training(args))
-    print(format_report(report)); return 0 if report['export']['c_network_exact'] else 1
+    return _json(report) if args.json else format_report(report), 0 if report['passed'] else 1
+
+@contextlib.contextmanager
+def _console(args):
+    "While a command runs: progress and library output on stderr, tinyaudio's stage lines shown, third-party warnings hidden."
+    handler = logging.StreamHandler(sys.stderr); handler.setFormatter(logging.Formatter('%(message)s'))
+    log = logging.getLogger('tinyaudio')
+    old_level = log.level
+    log.addHandler(handler); log.setLevel(logging.INFO)      # --quiet drops bars and tables, not the stage lines
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
+            if not args.verbose: warnings.filterwarnings('ignore', module=r'^(?!tinyaudio)')
+            yield
+    finally: log.removeHandler(handler); log.setLevel(old_level)
 
 def main(argv=None) -> int:
     "Entry point of the `tinyaudio` command: one-line errors instead of tracebacks for expected failures."
     args = build_parser().parse_args(argv)
     from tinyaudio.core import AudioError
-    try: return run_command(args)
+    try:
+        with _console(args): text, status = run_command(args)
     except (AudioError, FileNotFoundError, ValueError, RuntimeError) as e:
         print(f"tinyaudio {args.command}: error: {e}", file=sys.stderr); return 2
+    if text: print(text)
+    return status

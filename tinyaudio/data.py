@@ -1,5 +1,5 @@
 """Loading and validating audio, one record per clip, fixed-length analysis windows, decoding once, and fastai
-DataLoaders cut by a `FrontendConfig`. The dataset readers are in `tinyaudio.datasets`.
+DataLoaders cut by a FrontendConfig. The dataset readers are in tinyaudio.datasets.
 
 Docs: https://tinyaudio.github.io/tinyaudio/data.html.md"""
 

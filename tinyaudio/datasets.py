@@ -8,8 +8,8 @@ Docs: https://tinyaudio.github.io/tinyaudio/datasets.html.md"""
 # %% auto #0
 __all__ = ['UNSUPPORTED_AUDIO_EXTS', 'SPLIT_SALT', 'SPEECH_COMMANDS_FOLDERS', 'SPEECH_COMMANDS_WORDS', 'SYNTH_CLASSES',
            'DATASETS', 'resolve_audio', 'scan_audio', 'audio_files', 'split_by_speaker', 'split_by_fold', 'speakers_in',
-           'read_esc50', 'clip_stem', 'speaker_of', 'speech_commands_noise', 'read_speech_commands', 'read_fsdd',
-           'read_urbansound8k', 'read_folder', 'read_csv', 'synth_clip', 'make_synthetic', 'class_balance',
+           'split_stratified', 'read_esc50', 'clip_stem', 'speaker_of', 'speech_commands_noise', 'read_speech_commands',
+           'read_fsdd', 'read_urbansound8k', 'read_folder', 'read_csv', 'synth_clip', 'make_synthetic', 'class_balance',
            'plot_class_balance', 'file_digest', 'verify_checksum', 'download_url', 'check_content', 'extract_archive',
            'download_dataset']
 
@@ -94,6 +94,26 @@ def split_by_fold(items, valid_folds=4, test_folds=()) -> AudioItems:
 def speakers_in(items, split:str) -> set:
     "The speakers of the items in `split`."
     return {it.speaker for it in items if it.split == split and it.speaker is not None}
+
+def split_stratified(items,              # AudioItems; those with a split keep it
+                     valid_pct:float=20, # percent of each class's speakers (or clips) put in 'valid'
+                     seed:int=0,         # which ones
+                    ) -> AudioItems:
+    "Items without a split get 'train' or 'valid': `valid_pct` percent of each class, whole speakers together, seeded."
+    if not 0 <= valid_pct < 100: raise ValueError(f"valid_pct must be in [0, 100), got {valid_pct}")
+    salt = SPLIT_SALT if seed == 0 else f"{SPLIT_SALT}:{seed}"
+    groups = {}      # label -> the speakers (or clips) of that label that have no split yet
+    for it in items:
+        if it.split is None: groups.setdefault(it.label, set()).add(it.speaker or it.clip_id)
+    valid = set()
+    for label, keys in groups.items():
+        ranked = sorted(keys, key=lambda k: (_hash_pct(k, salt), k))
+        n = round(len(ranked) * valid_pct / 100)
+        if valid_pct > 0 and len(ranked) >= 2: n = min(max(n, 1), len(ranked) - 1)   # both splits see every class
+        valid |= {(label, k) for k in ranked[:n]}
+    return AudioItems([it if it.split is not None else
+                       replace(it, split='valid' if (it.label, it.speaker or it.clip_id) in valid else 'train')
+                       for it in items], getattr(items, 'skipped', ()))
 
 # %% ../nbs/01a_datasets.ipynb #de92c6d8
 def _default_root(root, *names:str) -> Path:
@@ -218,7 +238,11 @@ def read_urbansound8k(root=None, valid_fold:int|None=10, on_error:str='raise') -
                        lambda name, fold: root/'audio'/f'fold{fold}'/name, valid_fold, on_error)
 
 # %% ../nbs/01a_datasets.ipynb #6cf358cb
-def read_folder(root, valid_pct:float=20, on_error:str='raise') -> AudioItems:
+def read_folder(root,                  # holds a folder per class, or train/ valid/ test/ with class folders inside
+                valid_pct:float=20,    # percent of each class held out for validation (without split folders)
+                on_error:str='raise',  # 'skip' leaves out (and lists) files that cannot be used
+                seed:int=0,            # which clips are held out
+               ) -> AudioItems:
     "Items from `root/{label}/` (or `root/{train,valid,test}/{label}/`) folders of audio files; nothing left out unsaid."
     _check_on_error(on_error)
     root = Path(root)
@@ -233,9 +257,9 @@ def read_folder(root, valid_pct:float=20, on_error:str='raise') -> AudioItems:
                 skipped.append((path, f"beside the split folders {'/, '.join(split_dirs)}/: in no split")); continue
             split, parts = parts[0], parts[1:]
         if len(parts) < 2: skipped.append((path, "not in a class folder")); continue
-        items.append(AudioItem(path, parts[0], split or _bucket(path.stem, valid_pct, 0), None, speaker_of(path)))
+        items.append(AudioItem(path, parts[0], split, None, speaker_of(path)))
     if not items and not skipped: raise AudioError(root, "no audio files in class folders")
-    return _finish(items, skipped, on_error, root)
+    return split_stratified(_finish(items, skipped, on_error, root), valid_pct, seed)
 
 # %% ../nbs/01a_datasets.ipynb #03113a90
 _PATH_COLS,_LABEL_COLS,_OPTIONAL_COLS = ('path', 'filename', 'file'),('label', 'class', 'category'),('split', 'fold', 'speaker')
@@ -251,7 +275,14 @@ def _inside(path:Path, root:Path) -> bool:
     try: path.resolve().relative_to(root.resolve()); return True
     except ValueError: return False
 
-def read_csv(path, root=None, on_error:str='raise', extra_columns:str='raise', allow_outside_root:bool=False) -> AudioItems:
+def read_csv(path,                          # the CSV: path and label columns, optional split, fold, speaker
+             root=None,                     # what relative paths are relative to (default: the CSV's folder)
+             on_error:str='raise',          # 'skip' leaves out (and lists) rows that cannot be used
+             extra_columns:str='raise',     # 'ignore' allows columns tinyaudio does not know
+             allow_outside_root:bool=False, # allow paths that lead outside `root`
+             valid_pct:float=20,            # percent of each class held out, for rows without a split
+             seed:int=0,                    # which rows are held out
+            ) -> AudioItems:
     "Items from a CSV of path and label (optional split, fold, speaker); paths must stay inside `root` unless allowed."
     _check_on_error(on_error)
     path = Path(path); root = Path(root) if root is not None else path.parent
@@ -279,7 +310,7 @@ def read_csv(path, root=None, on_error:str='raise', extra_columns:str='raise', a
         if found is None: skipped.append((listed, f"listed in {path.name} but missing")); continue
         items.append(AudioItem(found, str(row[lcol]).strip(), split, _optional(row.get('fold'), int, path, 'fold'),
                                _optional(row.get('speaker'))))
-    return _finish(items, skipped, on_error, path)
+    return split_stratified(_finish(items, skipped, on_error, path), valid_pct, seed)
 
 # %% ../nbs/01a_datasets.ipynb #afc4d668
 SYNTH_CLASSES = ('tone', 'chirp', 'sweep', 'click_train', 'noise_burst', 'am_tone')

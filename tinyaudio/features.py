@@ -1,4 +1,4 @@
-"""The log-mel frontend: `FrontendConfig` (the one description Python and C both read), `LogMel`, per-window normalization with a floor, and the fastai batch transform.
+"""The log-mel frontend: FrontendConfig (the one description Python and C both read), LogMel, per-window normalization with a floor, and the fastai batch transform.
 
 Docs: https://tinyaudio.github.io/tinyaudio/features.html.md"""
 

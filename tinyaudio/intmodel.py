@@ -1,4 +1,4 @@
-"""`IntModel`: the deployment artifact. Integer layers with their frontend, windows, classes and clip decision, saved
+"""IntModel: the deployment artifact. Integer layers with their frontend, windows, classes and clip decision, saved
 as a versioned file pair that checks itself on load, and the exact numpy reference that the C must equal.
 
 Docs: https://tinyaudio.github.io/tinyaudio/intmodel.html.md"""

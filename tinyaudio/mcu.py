@@ -16,21 +16,22 @@ from .core import AudioError, atomic_write, cache_dir, package_dir
 from .cgen import STRICT_CFLAGS, c_array
 from .features import window_offset
 from .intmodel import IntModel, network_macs
-from .export_c import write_c_project, c_sources, project_texts
+from .export_c import write_c_project, c_sources, project_texts, library_name, example_sources
 
 # %% auto #0
 __all__ = ['MCU_ENV', 'MCU_PACKAGES', 'BENCH_FILES', 'TOOLS', 'BOARDS', 'M4_FLAGS', 'REGION_FRONTEND', 'REGION_NETWORK',
            'REGION_FRAME', 'REGION_FRAME_Q', 'REGION_LAYER0', 'bench_dir', 'toolchain_problem', 'check_toolchain',
            'board', 'linker_script', 'check_warnings', 'McuResult', 'plugin_path', 'build_elf', 'elf_sizes',
            'qemu_command', 'mcu_run', 'flash_ram_by_object', 'pipeline_main_c', 'parse_pipeline_output',
-           'measure_project', 'run_pipeline_on_mcu', 'exported_footprint', 'mcu_report']
+           'measure_project', 'run_pipeline_on_mcu', 'exported_footprint', 'mcu_report', 'make_library', 'run_example',
+           'parse_example_output']
 
 # %% ../nbs/09_mcu.ipynb #f79b4361
 MCU_ENV = 'TINYAUDIO_MCU'
 MCU_PACKAGES = 'gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm'
 BENCH_FILES = ('startup.c', 'mcu.h', 'mps2.ld.in', 'insncount.c')
 TOOLS = {'arm-none-eabi-gcc': 'gcc-arm-none-eabi', 'arm-none-eabi-size': 'gcc-arm-none-eabi',
-         'arm-none-eabi-nm': 'gcc-arm-none-eabi', 'qemu-system-arm': 'qemu-system-arm', 'gcc': 'gcc'}
+         'arm-none-eabi-nm': 'gcc-arm-none-eabi', 'qemu-system-arm': 'qemu-system-arm', 'gcc': 'gcc', 'make': 'make'}
 
 def bench_dir() -> Path:
     "The Cortex-M bench: `$TINYAUDIO_MCU` when set, else the copy inside the package (`tinyaudio/bench`)."
@@ -140,8 +141,8 @@ def _clean_stdout(stdout:str) -> str:
     "Program output without the bench's own report lines."
     return '\n'.join(l for l in stdout.splitlines() if not l.startswith(('mcu: stack_used', 'icount '))) + '\n'
 
-def build_elf(c_files, build_dir, cpu:str='m4', opt:str='-O2', include_dirs=(), defines=()) -> Path:
-    "Compile `c_files` and the bench's startup code for board `cpu` and link them into `build_dir/app.elf` (with `app.map`)."
+def build_elf(c_files, build_dir, cpu:str='m4', opt:str='-O2', include_dirs=(), defines=(), libs=()) -> Path:
+    "Compile `c_files` and the bench's startup code for board `cpu` and link them, and the static `libs`, into `build_dir/app.elf` (with `app.map`)."
     check_toolchain()
     b, build = board(cpu), Path(build_dir)
     (build/'obj').mkdir(parents=True, exist_ok=True)
@@ -157,12 +158,13 @@ def build_elf(c_files, build_dir, cpu:str='m4', opt:str='-O2', include_dirs=(), 
         objs.append(obj)
     (build/'link.ld').write_text(linker_script(cpu))
     _run(['arm-none-eabi-gcc', *b['arch'], '--specs=nano.specs', '--specs=rdimon.specs', '-nostartfiles', '-T', str(build/'link.ld'),
-          '-Wl,--gc-sections', f'-Wl,-Map={build/"app.map"}', *map(str, objs), '-lm', '-o', str(build/'app.elf')], files[0])
+          '-Wl,--gc-sections', f'-Wl,-Map={build/"app.map"}', *map(str, objs), *[str(Path(l).resolve()) for l in libs], '-lm',
+          '-o', str(build/'app.elf')], files[0])
     return build/'app.elf'
 
 def elf_sizes(elf) -> dict:
-    "`text`, `data` and `bss` bytes of an ELF (`arm-none-eabi-size`)."
-    line = _run(['arm-none-eabi-size', '-B', '-d', str(elf)], elf).stdout.splitlines()[1].split()
+    "`text`, `data` and `bss` bytes of an ELF, or the sum over the objects of a static library (`arm-none-eabi-size`)."
+    line = _run(['arm-none-eabi-size', '-B', '-d', '-t', str(elf)], elf).stdout.splitlines()[-1].split()
     return dict(text=int(line[0]), data=int(line[1]), bss=int(line[2]))
 
 def qemu_command(elf, cpu:str='m4', icount:bool=True, profile:int=0) -> list[str]:
@@ -174,14 +176,14 @@ def qemu_command(elf, cpu:str='m4', icount:bool=True, profile:int=0) -> list[str
     return cmd + ['-icount', 'shift=0,align=off,sleep=off', '-plugin', f'{plugin_path()},stubs=0x{stubs},profile={profile}']
 
 def mcu_run(c_files, cpu:str='m4', icount:bool=True, opt:str='-O2', include_dirs=(), defines=(), timeout:int=120,
-            build_dir=None, profile:int=0) -> McuResult:
-    "Build `c_files` for the Cortex-M board `cpu` of the bench and run them under QEMU; see `McuResult`."
+            build_dir=None, profile:int=0, libs=()) -> McuResult:
+    "Build `c_files` (and link the static `libs`) for the Cortex-M board `cpu` of the bench and run them under QEMU; see `McuResult`."
     if build_dir is None:  # a throw-away build folder (pass one to keep the ELF and the linker map)
         with tempfile.TemporaryDirectory(prefix='tinyaudio-mcu-') as d:
-            r = mcu_run(c_files, cpu, icount, opt, include_dirs, defines, timeout, Path(d)/'build', profile)
+            r = mcu_run(c_files, cpu, icount, opt, include_dirs, defines, timeout, Path(d)/'build', profile, libs)
             r.build_dir = None
             return r
-    elf = build_elf(c_files, build_dir, cpu, opt, include_dirs, defines)
+    elf = build_elf(c_files, build_dir, cpu, opt, include_dirs, defines, libs)
     try: res = subprocess.run(qemu_command(elf, cpu, icount, profile), capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired as e:
         return McuResult(124, _clean_stdout((e.stdout or b'').decode() if isinstance(e.stdout, bytes) else e.stdout or ''),
@@ -301,7 +303,7 @@ def measure_project(project_dir, intmodel:IntModel, audio:np.ndarray, work_dir, 
                     profile_layers:bool=True, **kwargs) -> tuple[McuResult, dict]:
     "Build a written C project with `pipeline_main_c` for board `cpu` and run one window under QEMU: `(McuResult, outputs)`."
     project, work = Path(project_dir), Path(work_dir)
-    expected = set(project_texts(intmodel, prefix))
+    expected = {name for name in project_texts(intmodel, prefix) if name.endswith(('.c', '.h')) and '/' not in name}
     present = {p.name for p in project.glob('*.[ch]')}
     if not expected <= present: raise AudioError(project, f'not the C project of this model: it lacks {sorted(expected - present)}')
     check_warnings(c_sources(project), [project], arch=board(cpu)['arch'])
@@ -324,9 +326,11 @@ def run_pipeline_on_mcu(intmodel:IntModel, audio:np.ndarray, prefix:str='app', w
 
 # %% ../nbs/09_mcu.ipynb #ebcc973f
 def exported_footprint(result:McuResult, prefix:str='app') -> tuple[int, int]:
-    "Flash and static RAM of the exported code alone (runtime + generated files), without the test harness and libc."
+    "Flash and static RAM of the exported code alone (runtime + generated files, or `lib<prefix>.a`), without the test harness and libc."
     from tinyaudio.cgen import RUNTIME_PREFIX
-    sizes = [fr for obj, fr in flash_ram_by_object(result).items() if obj.startswith((f'{RUNTIME_PREFIX}_', f'{prefix}_'))]
+    member = re.compile(rf'{re.escape(library_name(prefix))}\((.*)\)')
+    sizes = [fr for obj, fr in flash_ram_by_object(result).items()
+             if (m.group(1) if (m := member.fullmatch(obj)) else obj).startswith((f'{RUNTIME_PREFIX}_', f'{prefix}_'))]
     return sum(f for f, _ in sizes), sum(r for _, r in sizes)
 
 def mcu_report(result:McuResult, intmodel:IntModel, clock_hz:float=80e6, prefix:str='app') -> dict:
@@ -343,3 +347,37 @@ def mcu_report(result:McuResult, intmodel:IntModel, clock_hz:float=80e6, prefix:
                 hop_s=hop_s, insns_per_hop=insns_per_hop, clock_hz=clock_hz, real_time_factor=insns_per_hop/clock_hz/hop_s,
                 layers={l.name: dict(op=l.op, macs=l.macs, insns=regions[REGION_LAYER0 + i]['insns'])
                         for i, l in enumerate(intmodel.layers) if REGION_LAYER0 + i in regions})
+
+# %% ../nbs/09_mcu.ipynb #603e79ea
+def make_library(project_dir, build_dir, prefix:str='app', cc:str='arm-none-eabi-gcc', arch=M4_FLAGS, cflags=STRICT_CFLAGS,
+                 target:str='all') -> Path:
+    "Run an exported project's `Makefile` (`CC` `cc`, `ARCH_FLAGS` `arch`, added `CFLAGS` `cflags`) into `build_dir`: `lib<prefix>.a`."
+    project, build = Path(project_dir).resolve(), Path(build_dir).resolve()
+    if not (project/'Makefile').is_file(): raise AudioError(project, 'no Makefile: not a project written by tinyaudio.export_c')
+    _run(['make', '-C', str(project), f'CC={cc}', f'ARCH_FLAGS={" ".join(arch)}', f'CFLAGS={" ".join(cflags)}',
+          f'BUILD_DIR={build}', target], project/'Makefile')
+    return build/library_name(prefix)
+
+def run_example(project_dir, work_dir, prefix:str='app', cpu:str='m4', timeout:int=300) -> McuResult:
+    "Build `lib<prefix>.a` of a project for board `cpu` with its `Makefile`, link `example/` against it with the bench, run it under QEMU."
+    project, work = Path(project_dir).resolve(), Path(work_dir).resolve()
+    sources = [project/f for f in example_sources(prefix)]
+    missing = [f for f in sources if not f.is_file()]
+    if missing: raise AudioError(missing[0], 'not found: the example plays a clip; write the project with one (write_c_project(..., clip=pcm))')
+    arch = board(cpu)['arch']
+    lib = make_library(project, work/'lib', prefix, arch=arch)
+    check_warnings(sources, [project], arch=arch)
+    return mcu_run(sources, cpu, icount=False, include_dirs=[project], timeout=timeout, build_dir=work/'build', libs=[lib])
+
+_WINDOW_LINE = re.compile(r'window (\d+): (TA_\w+) scores((?: -?\d+)+) -> class (\d+) "(.*)"')
+_END_LINE = re.compile(r'end: (\d+) windows, (\d+) overruns, (\d+) non-finite samples: (TA_\w+)')
+
+def parse_example_output(stdout:str) -> dict:
+    "What `example/main.c` printed: per window its status, int32 scores, class index and name; then its summary line."
+    lines = stdout.splitlines()
+    windows, end = [m for m in map(_WINDOW_LINE.fullmatch, lines) if m], [m for m in map(_END_LINE.fullmatch, lines) if m]
+    if len(end) != 1: raise AudioError('example', f'no summary line: the program stopped early\n{stdout[-2000:]}')
+    n, overruns, nonfinite, status = end[0].groups()
+    return dict(window=[int(m[1]) for m in windows], status=[m[2] for m in windows], classes=[int(m[4]) for m in windows],
+                names=[m[5] for m in windows], scores=np.array([[int(v) for v in m[3].split()] for m in windows], np.int32),
+                windows=int(n), overruns=int(overruns), nonfinite=int(nonfinite), end_status=status)

@@ -7,7 +7,7 @@ Docs: https://tinyaudio.github.io/tinyaudio/pipeline.html.md"""
 
 # %% ../nbs/11_pipeline.ipynb #22f95e3d
 from __future__ import annotations
-import contextlib, fcntl, functools, hashlib, json, os, shutil, tempfile, time
+import contextlib, fcntl, functools, hashlib, json, logging, os, shutil, tempfile, time
 from pathlib import Path
 from fastcore.basics import patch
 import numpy as np
@@ -15,14 +15,27 @@ import torch
 from .core import AudioError, atomic_write, seed_everything
 from .data import load_audio, frame_windows
 from .features import FrontendConfig
-from .recipes import Recipe, read_dataset, recipe_for, recipe_dataloaders, recipe_callbacks, frontend_with
+from .recipes import (Recipe, read_dataset, recipe_for, recipe_dataloaders, recipe_callbacks, frontend_with,
+                               batch_size_for, MIN_STEPS_PER_EPOCH)
 
 # %% auto #0
-__all__ = ['QUANT_FORMAT', 'RUN_FILES', 'LOCK_FILE', 'run_lock', 'check_same_frontend', 'Run', 'model_summary', 'run_recipe',
-           'clip_windows', 'validation_windows', 'demo', 'format_report']
+__all__ = ['QUANT_FORMAT', 'RUN_FILES', 'LOCK_FILE', 'EXAMPLE_CLIP_SECONDS', 'DEMO_STAGES', 'stage', 'run_lock',
+           'check_same_frontend', 'Run', 'model_summary', 'run_recipe', 'clip_windows', 'validation_windows',
+           'example_clip', 'demo', 'demo_passed', 'format_report']
 
 # %% ../nbs/11_pipeline.ipynb #95d6358e
 QUANT_FORMAT = 'tinyaudio-quant-2'
+_log = logging.getLogger(__name__)
+
+@contextlib.contextmanager
+def stage(what:str, times:dict|None=None):
+    "Log `what` as it starts and with its duration when it ends (INFO on the `tinyaudio.pipeline` logger); record the seconds in `times`."
+    _log.info(f"{what} ...")
+    start = time.perf_counter()
+    yield
+    seconds = time.perf_counter() - start
+    _log.info(f"{what}: done in {seconds:.1f} s")
+    if times is not None: times[what] = seconds
 RUN_FILES = dict(info='run.json', float='float.pth', quant='quant.pth', artifact='intmodel.json', onnx='model.onnx',
                  hls4ml='model_hls4ml.onnx', c='c', mcu='mcu', evaluation='evaluation')
 _MADE_FROM_FLOAT = ('quant', 'artifact', 'onnx', 'hls4ml', 'c', 'mcu', 'evaluation')
@@ -52,6 +65,8 @@ def run_lock(path):
 
 def _writes(step):
     "A `Run` method that writes into the run folder, under `run_lock`."
+    # `patch` names the wrapper `Run.<name>`; the docs show (and link to) the wrapped function, so it is named alike
+    step.__qualname__ = f'Run.{step.__name__}'
     @functools.wraps(step)
     def locked(self, *args, **kwargs):
         self._need('info', 'train')   # only an existing run: a mistyped --out must not create folders
@@ -129,8 +144,16 @@ def model_summary(model, frontend:FrontendConfig, bits:int=8) -> dict:
     return dict(params=t['params'], macs_per_window=t['macs'], macs_per_s=t['macs_per_s'],
                 weight_bytes=t['weight_bytes'], peak_ram_bytes=t['peak_ram_bytes'])
 
-def run_recipe(data:str, model:str|None=None, width:float|None=None, epochs:int|None=None, lr:float|None=None,
-               bs:int|None=None, mixup:float|None=None, split:dict|None=None, frontend:dict|FrontendConfig|None=None) -> Recipe:
+def run_recipe(data:str,                   # a recipe name, a folder of class folders, or a CSV
+               model:str|None=None,         # zoo model (`tinyaudio.models.ZOO`): ds_cnn, stride_ds, sb_cnn, tcnn
+               width:float|None=None,       # width multiplier of the model
+               epochs:int|None=None,        # training epochs
+               lr:float|None=None,          # peak learning rate of the one-cycle schedule
+               bs:int|None=None,            # batch size (None: the recipe's, smaller for a small dataset)
+               mixup:float|None=None,       # mixup alpha, 0 for none
+               split:dict|None=None,        # the reader's split options: valid_fold, valid_pct, test_pct
+               frontend:dict|FrontendConfig|None=None, # a FrontendConfig, or changes to the recipe's (sample_rate=8000)
+              ) -> Recipe:
     "The recipe of `data` with the given changes (None keeps a setting; `frontend` as a FrontendConfig or `frontend_with` arguments)."
     recipe = recipe_for(data)
     changes = {k: v for k, v in dict(model=model, epochs=epochs, lr=lr, bs=bs, mixup=mixup).items() if v is not None}
@@ -143,19 +166,38 @@ def run_recipe(data:str, model:str|None=None, width:float|None=None, epochs:int|
 
 
 @patch(cls_method=True)
-def train(cls:Run, path, data:str='synthetic', root=None, seed:int=0, augment:bool=False, quiet:bool=False,
-          on_error:str='raise', allow_outside_root:bool=False, **changes) -> Run:
+def train(cls:Run,
+          path,                          # the run folder (made if missing; what an older model made is removed)
+          data:str='synthetic',          # a recipe name, a folder of class folders, or a CSV
+          root=None,                     # the dataset's folder (default: under $TINYAUDIO_DATA)
+          seed:int=0,                    # seeds the split of an own dataset, the weights and the batches
+          augment:bool=False,            # waveform augmentation and SpecAugment while training
+          quiet:bool=False,              # no progress bars or epoch tables
+          on_error:str='raise',          # 'skip' leaves out (and lists) files that cannot be used
+          allow_outside_root:bool=False, # let a CSV list files outside its folder
+          **changes,                     # recipe changes: see `run_recipe`
+         ) -> Run:
     "Train the (changed) recipe of `data` into the run folder `path`: `run.json` and `float.pth`; see `run_recipe`."
     run = cls(path)
     recipe = run_recipe(data, **changes)
-    with run_lock(run.path): return _train(run, recipe, data, root, seed, augment, quiet, on_error, allow_outside_root)
+    with run_lock(run.path):
+        return _train(run, recipe, data, root, seed, augment, quiet, on_error, allow_outside_root, changes.get('bs') is None)
 
-def _train(run:Run, recipe:Recipe, data, root, seed, augment, quiet, on_error, allow_outside_root) -> Run:
+def _train(run:Run, recipe:Recipe, data, root, seed, augment, quiet, on_error, allow_outside_root, auto_bs:bool) -> Run:
     from tinyaudio.train import audio_learner, clip_report, save_checkpoint
+    from tinyaudio.recipes import describe_dataset
     seed_everything(seed)
     # data and training first: a run that fails (a missing dataset, a bad split, an interrupt) leaves no files behind
-    items = read_dataset(data, root=root, split=recipe.split, on_error=on_error, allow_outside_root=allow_outside_root)
+    items = read_dataset(data, root=root, split=recipe.split, seed=seed, on_error=on_error, allow_outside_root=allow_outside_root)
+    _log.info(f"dataset {data}: " + describe_dataset(items).replace('\n', '; '))
+    if auto_bs: recipe = recipe.replace(bs=batch_size_for(sum(it.split == 'train' for it in items), recipe.bs))
     dls = recipe_dataloaders(recipe, items, augment=augment, seed=seed, on_error=on_error)
+    steps = len(dls.train)
+    _log.info(f"training {recipe.model} for {recipe.epochs} epochs at batch size {recipe.bs}: {steps} steps per epoch")
+    if steps < MIN_STEPS_PER_EPOCH:
+        _log.warning(f"{data}: {len(dls.train_ds)} training windows at batch size {recipe.bs} make {steps} optimizer "
+                     f"step(s) per epoch (fewer than {MIN_STEPS_PER_EPOCH}): the model may not learn; give more clips, "
+                     f"a smaller --bs or more --epochs")
     with tempfile.TemporaryDirectory(prefix='tinyaudio-train-') as scratch:
         learn = audio_learner(dls, recipe.model, model_kwargs=recipe.model_kwargs, frontend=recipe.frontend, seed=seed,
                               quiet=quiet, path=scratch, fname='float-best', cbs=recipe_callbacks(recipe))
@@ -194,8 +236,14 @@ def _float_learner(run:Run, quiet:bool):
 
 @patch
 @_writes
-def quantize(self:Run, bits=8, epochs:int=2, lr:float|None=None, per_channel:bool=False, po2:bool=True,
-             quiet:bool=False) -> dict:
+def quantize(self:Run,
+             bits=8,                  # 8, 6, 4..., 'w4a8', 'mixed', a QuantSpec or {layer: bits}
+             epochs:int=2,            # QAT fine-tuning epochs (0: quantize only)
+             lr:float|None=None,      # QAT learning rate (default: a tenth of the recipe's)
+             per_channel:bool=False,  # one weight scale per output channel
+             po2:bool=True,           # power-of-two scales, which the integer C needs
+             quiet:bool=False,        # no progress bars or epoch tables
+            ) -> dict:
     "QAT fine-tuning of the run's float model; saves `quant.pth` and returns the report (also in `run.json`)."
     from tinyaudio.qat import quantize_learner
     from tinyaudio.train import clip_report, make_quiet, torch_save
@@ -251,9 +299,22 @@ def validation_windows(run:Run, frontend:FrontendConfig, max_windows:int=64) -> 
 
 def _agreement(a, b) -> float: return float(np.mean(np.asarray(a) == np.asarray(b)))
 
+EXAMPLE_CLIP_SECONDS = 3.0
+
+def example_clip(run:Run, frontend:FrontendConfig) -> np.ndarray:
+    "The first validation clip of the run at the frontend's rate, as int16 PCM (at most `EXAMPLE_CLIP_SECONDS`): what `c/example` plays."
+    from tinyaudio.host import to_int16
+    item = next((it for it in run.items() if it.split == run.recipe.valid_split), None)
+    if item is None: raise AudioError(run.path, f'no clips in the validation split {run.recipe.valid_split!r}')
+    wave, _ = load_audio(item.path, frontend.sample_rate)
+    return to_int16(wave[0, :round(EXAMPLE_CLIP_SECONDS * frontend.sample_rate)].numpy())
+
 @patch
 @_writes
-def export(self:Run, max_windows:int=64, unknown_threshold:float|None=None) -> dict:
+def export(self:Run,
+           max_windows:int=64,                # validation windows the exports are checked on
+           unknown_threshold:float|None=None, # clip confidence below which a clip is 'unknown' (None: never)
+          ) -> dict:
     "Write QONNX, the integer model and the C project of the quantized run; check them against each other."
     from tinyaudio.features import LogMel
     from tinyaudio.qat import to_intmodel
@@ -267,13 +328,16 @@ def export(self:Run, max_windows:int=64, unknown_threshold:float|None=None) -> d
         mels = LogMel(ck.frontend)(torch.from_numpy(waves))
         brevitas_logits = qmodel(mels).numpy()
     self.remove(*_MADE_FROM_QUANT)
+    _log.info("export: QONNX graph, run by qonnx against Brevitas")
     onnx_path = export_qonnx_model(qmodel, ck.frontend.input_shape, self.file('onnx'))
     qonnx_logits = run_qonnx(onnx_path, mels)
     hls4ml_qonnx(onnx_path, self.file('hls4ml'))
+    _log.info("export: integer model and C project")
     intmodel = to_intmodel(qmodel, frontend=ck.frontend, class_names=list(ck.vocab), unknown_threshold=unknown_threshold)
-    write_c_project(intmodel, self.file('c'))
+    write_c_project(intmodel, self.file('c'), clip=example_clip(self, ck.frontend))   # `make example` plays that clip
     intmodel.save(self.file('artifact'))   # last: its presence says the export is complete
     ref = int_reference(intmodel, quantize_input(intmodel, mels))
+    _log.info(f"export: compiling the C for this machine and checking it on {len(waves)} windows")
     host = HostProject(self.file('c'), intmodel=intmodel)
     c_net = np.stack([host.run(x) for x in quantize_input(intmodel, mels)])
     c_pipeline, py_pipeline = host.window_scores(waves), deployed_window_scores(intmodel, waves)
@@ -306,7 +370,10 @@ def _file_prediction(intmodel, windows, host=None) -> dict:
                 windows=[dict(label=names[int(np.argmax(s))], confidence=float(p.max()), scores=s.tolist()) for s, p in zip(scores, probs)])
 
 @patch
-def predict(self:Run, files, use_c:bool=False) -> list[dict]:
+def predict(self:Run,
+            files,              # audio files, any rate or channel count the frontend can resample
+            use_c:bool=False,   # run the exported C, compiled for this machine, instead of Python
+           ) -> list[dict]:
     "Label, confidence and window scores of each audio file, by the deployed model in Python or (`use_c`) by the exported C."
     intmodel = self.artifact()
     host = _c_host(self, intmodel) if use_c else None
@@ -314,8 +381,15 @@ def predict(self:Run, files, use_c:bool=False) -> list[dict]:
 
 @patch
 @_writes
-def evaluate(self:Run, data:str|None=None, root=None, split:str|None=None, split_options:dict|None=None,
-             use_c:bool=False, out_dir=None, on_error:str|None=None) -> dict:
+def evaluate(self:Run,
+             data:str|None=None,           # the dataset (default: the run's own)
+             root=None,                    # its folder
+             split:str|None=None,          # the split evaluated: valid, test, train or all (default: the recipe's)
+             split_options:dict|None=None, # the reader's split options (valid_fold, valid_pct)
+             use_c:bool=False,             # run the exported C instead of Python
+             out_dir=None,                 # where the confusion matrix goes (default: RUN/evaluation)
+             on_error:str|None=None,       # 'skip' leaves out files that cannot be read, and lists them
+            ) -> dict:
     "Clip accuracy, macro F1 and confusion matrix (also written as CSV and PNG) of the deployed model on a dataset split."
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -352,32 +426,61 @@ def evaluate(self:Run, data:str|None=None, root=None, split:str|None=None, split
 # %% ../nbs/11_pipeline.ipynb #961d43da
 @patch
 @_writes
-def measure_mcu(self:Run, cpu:str='m4', clock_hz:float=80e6) -> dict:
+def measure_mcu(self:Run,
+                cpu:str='m4',          # board: m4 (mps2-an386), stm32f4, m7, m55, m3
+                clock_hz:float=80e6,   # clock for the real-time factor
+               ) -> dict:
     "Build the exported C for the Cortex-M board `cpu` and run one validation window under QEMU; footprint and instructions."
     from tinyaudio.mcu import check_toolchain, measure_project, mcu_report
     check_toolchain()
     intmodel = self.artifact()
     audio = validation_windows(self, intmodel.frontend, 1)[0][0]
+    _log.info(f"mcu: building the exported C with arm-none-eabi-gcc for {cpu} and running one window under QEMU")
     result, _ = measure_project(self._need('c', 'export'), intmodel, audio, self.file('mcu'), cpu=cpu)
     return dict(cpu=cpu, **mcu_report(result, intmodel, clock_hz))
 
 # %% ../nbs/11_pipeline.ipynb #b7b95b52
-def demo(data:str='synthetic', out='tinyaudio-demo', epochs:int|None=None, qat_epochs:int=2, bits=8, seed:int=0,
-         root=None, quiet:bool=False, mcu:bool=True, **changes) -> dict:
+DEMO_STAGES = ('train the float model', 'quantization-aware training', 'export QONNX, the integer model and C; check them',
+               'Cortex-M4 under QEMU: build and measure')
+
+def demo(data:str='synthetic',    # a recipe name, a folder of class folders, or a CSV
+         out='tinyaudio-demo',     # the run folder
+         epochs:int|None=None,     # float training epochs (default: the recipe's)
+         qat_epochs:int=2,         # QAT fine-tuning epochs
+         bits=8,                   # bit widths, as `Run.quantize` takes them
+         seed:int=0,               # seed of the split, the weights and the batches
+         root=None,                # the dataset's folder
+         quiet:bool=False,         # no progress bars or epoch tables
+         mcu:bool=True,            # build and measure on the emulated Cortex-M4
+         **changes,                # recipe changes and `Run.train` options
+        ) -> dict:
     "Train, QAT, export QONNX and C, compile, verify parity, run on the emulated Cortex-M4; one report."
     from tinyaudio.mcu import toolchain_problem
-    run = Run.train(out, data, root=root, seed=seed, quiet=quiet, epochs=epochs, **changes)
-    quant = run.quantize(bits=bits, epochs=qat_epochs, quiet=quiet)
-    report = dict(data=data, run=str(run.path), float=run.info['float_report'], quantized=quant, export=run.export())
+    times, n = {}, len(DEMO_STAGES) if mcu else len(DEMO_STAGES) - 1
+    label = lambda i: f"[{i + 1}/{n}] {DEMO_STAGES[i]}"
+    with stage(label(0), times): run = Run.train(out, data, root=root, seed=seed, quiet=quiet, epochs=epochs, **changes)
+    with stage(label(1) + f" (bits {bits})", times): quant = run.quantize(bits=bits, epochs=qat_epochs, quiet=quiet)
+    with stage(label(2), times): exported = run.export()
+    report = dict(data=data, run=str(run.path), float=run.info['float_report'], quantized=quant, export=exported)
     if mcu:
         problem = toolchain_problem()
-        report['mcu'] = run.measure_mcu() if problem is None else f'skipped: {problem}'
+        if problem is None:
+            with stage(label(3), times): report['mcu'] = run.measure_mcu()
+        else: report['mcu'] = f'skipped: {problem}'
+    report['stages'] = times
+    report['outputs'] = {k: str(run.file(k)) for k in RUN_FILES if run.file(k).exists()}
+    report['passed'] = demo_passed(report)
     return report
+
+def demo_passed(report:dict) -> bool:
+    "Whether the demo's checks hold: the C network equals the integer reference, the C pipeline agrees, QONNX runs as Brevitas."
+    e = report['export']
+    return bool(e['c_network_exact'] and e['c_pipeline_class_agreement'] >= 0.9 and e['qonnx_max_abs_diff'] < 1e-3)
 
 def _kb(n) -> str: return f"{n/1024:.1f} kB"
 
 def format_report(report:dict) -> str:
-    "The demo report as text."
+    "The demo report as text: the figures, a verdict, and the files written."
     f, q, e = report['float'], report['quantized'], report['export']
     lines = [f"dataset: {report['data']} (run folder {report['run']})",
              f"model: {f['params']:,} parameters, {f['macs_per_window']/1e6:.2f} M MACs per window, "
@@ -396,4 +499,12 @@ def format_report(report:dict) -> str:
                   f"({m['insns_per_mac']:.2f} per MAC), {m['insns_per_hop']:,} per {m['hop_s']:g} s hop; "
                   f"real-time factor {m['real_time_factor']:.3f} at {m['clock_hz']/1e6:.0f} MHz"]
     elif m: lines.append(f"Cortex-M4: {m}")
+    if report.get('stages'): lines.append('time: ' + ', '.join(f"{what.split('] ')[-1]} {s:.0f} s" for what, s in report['stages'].items()))
+    passed = report.get('passed', demo_passed(report))
+    measured = ('measured on the emulated Cortex-M4' if isinstance(m, dict) else
+                'not measured on a Cortex-M (see above)' if m else 'Cortex-M step not asked for')
+    lines.append(f"verdict: {'PASS' if passed else 'FAIL'}: C network {'exact' if e['c_network_exact'] else 'NOT exact'} "
+                 f"against the integer reference, C pipeline class agreement {e['c_pipeline_class_agreement']:.3f}, "
+                 f"QONNX {'matches' if e['qonnx_max_abs_diff'] < 1e-3 else 'does NOT match'} Brevitas; {measured}")
+    if report.get('outputs'): lines += ['wrote:'] + [f"  {path}" for path in report['outputs'].values()]
     return '\n'.join(lines)

@@ -1,4 +1,4 @@
-"""Brevitas QAT with per-layer bits and power-of-two scales: BatchNorm folding, bit widths by name, the float model to Brevitas, the Brevitas model to the integer `IntModel`, and QAT with fastai.
+"""Brevitas QAT with per-layer bits and power-of-two scales: BatchNorm folding, bit widths by name, the float model to Brevitas, the Brevitas model to the integer IntModel, and QAT with fastai.
 
 Docs: https://tinyaudio.github.io/tinyaudio/qat.html.md"""
 

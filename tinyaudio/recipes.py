@@ -18,8 +18,8 @@ from .datasets import (read_esc50, read_fsdd, read_speech_commands, read_urbanso
 from .features import FrontendConfig, LogMelTfm
 
 # %% auto #0
-__all__ = ['RECIPES', 'DATASET_READERS', 'Recipe', 'frontend_with', 'synthetic_items', 'read_dataset', 'recipe_for',
-           'recipe_tfms', 'recipe_callbacks', 'recipe_dataloaders', 'describe_dataset']
+__all__ = ['RECIPES', 'DATASET_READERS', 'MIN_STEPS_PER_EPOCH', 'Recipe', 'frontend_with', 'synthetic_items', 'read_dataset',
+           'recipe_for', 'recipe_tfms', 'recipe_callbacks', 'recipe_dataloaders', 'batch_size_for', 'describe_dataset']
 
 # %% ../nbs/10_recipes.ipynb #da1adb66
 @dataclass
@@ -107,8 +107,14 @@ def _check_split(name:str, split:dict, allowed) -> dict:
         raise ValueError(f"{name} {takes}; {', '.join(unknown)} does not apply")
     return split
 
-def read_dataset(spec:str, root=None, split:dict|None=None, n_per_class:int=40, seed:int=0, on_error:str='raise',
-                 allow_outside_root:bool=False) -> AudioItems:
+def read_dataset(spec:str,                      # a recipe name ('synthetic', 'fsdd', 'esc50', ...), a folder, or a CSV
+                 root=None,                     # the dataset's folder (default: under $TINYAUDIO_DATA)
+                 split:dict|None=None,          # the reader's split options, over the recipe's
+                 n_per_class:int=40,            # clips per class of the synthetic dataset
+                 seed:int=0,                    # the synthetic clips, and the split of a folder or CSV
+                 on_error:str='raise',          # 'skip' leaves out (and lists) what cannot be used
+                 allow_outside_root:bool=False, # let a CSV list files outside its folder
+                ) -> AudioItems:
     "Items of a recipe name ('synthetic', 'fsdd', 'esc50', ...), a class-per-folder tree, or a CSV file; `split` goes to the reader."
     split = {**(RECIPES[spec].split if spec in RECIPES else {}), **(split or {})}  # a recipe's split unless overridden
     if spec == 'synthetic':
@@ -122,8 +128,9 @@ def read_dataset(spec:str, root=None, split:dict|None=None, n_per_class:int=40, 
         return reader(folder, **split, on_error=on_error)
     path = Path(spec)
     if path.suffix.lower() == '.csv':
-        return read_csv(path, **_check_split(path.name, split, ()), on_error=on_error, allow_outside_root=allow_outside_root)
-    if path.is_dir(): return read_folder(path, **_check_split(path.name, split, ('valid_pct',)), on_error=on_error)
+        return read_csv(path, **_check_split(path.name, split, ('valid_pct',)), on_error=on_error,
+                        allow_outside_root=allow_outside_root, seed=seed)
+    if path.is_dir(): return read_folder(path, **_check_split(path.name, split, ('valid_pct',)), on_error=on_error, seed=seed)
     raise ValueError(f"{spec}: not a recipe ({', '.join(RECIPES)}), a folder of class folders, or a CSV file")
 
 def recipe_for(spec:str) -> Recipe:
@@ -149,6 +156,15 @@ def recipe_dataloaders(recipe:Recipe, items, augment:bool=False, seed:int=0, bs:
     return audio_dataloaders(items, recipe.frontend, valid_split=recipe.valid_split, bs=bs or recipe.bs, seed=seed,
                              item_tfms=item_tfms, batch_tfms=batch_tfms, **kwargs)
 
+# %% ../nbs/10_recipes.ipynb #498065e2
+MIN_STEPS_PER_EPOCH = 10
+
+def batch_size_for(n_train:int, largest:int=64, smallest:int=8) -> int:
+    "`largest` if `n_train` windows give it `MIN_STEPS_PER_EPOCH` steps, else the largest power of two that does (>= `smallest`)."
+    if n_train >= MIN_STEPS_PER_EPOCH * largest: return largest
+    fits = max(n_train // MIN_STEPS_PER_EPOCH, 1)
+    return max(smallest, min(largest, 1 << (fits.bit_length() - 1)))
+
 # %% ../nbs/10_recipes.ipynb #f8644672
 def describe_dataset(items) -> str:
     "A short text summary of items: clips, classes, splits, folds and speakers."
@@ -158,8 +174,11 @@ def describe_dataset(items) -> str:
     for col in ('split', 'fold'):
         if df[col].notna().any(): lines.append(f"by {col}: " + ', '.join(f"{k}={v}" for k,v in df[col].value_counts().sort_index().items()))
     if df.speaker.notna().any(): lines.append(f"speakers: {df.speaker.nunique()}")
-    counts = df.label.value_counts()
-    if len(counts): lines.append(f"clips per class: min {counts.min()} ({counts.idxmin()}), max {counts.max()} ({counts.idxmax()})")
+    def per_class(frame, what):
+        counts = frame.label.value_counts()
+        if len(counts): lines.append(f"{what}: min {counts.min()} ({counts.idxmin()}), max {counts.max()} ({counts.idxmax()})")
+    per_class(df, 'clips per class')
+    for split in sorted(s for s in df.split.dropna().unique() if s != 'train'): per_class(df[df.split == split], f"{split} clips per class")
     skipped = getattr(items, 'skipped', [])
     if skipped: lines += [f"left out {len(skipped)} file(s):"] + [f"  {printable_path(p)}: {why}" for p, why in skipped]
     return '\n'.join(lines)

@@ -7,7 +7,7 @@ Docs: https://tinyaudio.github.io/tinyaudio/testing.html.md"""
 
 # %% ../nbs/90_testing.ipynb #9b1a0a2c
 from __future__ import annotations
-import os, shutil, sys
+import os, re, shutil, sys
 from collections import OrderedDict
 import numpy as np
 import torch
@@ -18,7 +18,7 @@ from .features import FrontendConfig
 # %% auto #0
 __all__ = ['REQUIREMENTS', 'missing', 'in_ci', 'require', 'nbdev_flags', 'tiny_cnn', 'make_bn_nontrivial', 'small_frontend',
            'int_layer', 'random_requant', 'random_conv', 'random_dense', 'random_intmodel', 'synthetic_signals',
-           'torch_logmel', 'tensor_dataloaders', 'toy_logmel_data']
+           'torch_logmel', 'tensor_dataloaders', 'toy_logmel_data', 'short_signatures']
 
 # %% ../nbs/90_testing.ipynb #6155fa1d
 def _mcu_problem() -> str|None:
@@ -191,3 +191,16 @@ def toy_logmel_data(n:int=96, seed:int=0, n_mels:int=8, n_frames:int=12, n_class
     x = torch.randn(n, 1, n_mels, n_frames, generator=g) * 0.5
     for i in range(n): x[i, 0, 2*y[i]] += 1.5
     return x, y
+
+# %% ../nbs/90_testing.ipynb #443bf517
+_SIGNATURE = re.compile(r'```python\n.*?\n```', re.S)
+_DEFINED_IN = re.compile(r'\b(?:__main__|tinyaudio(?:\.\w+)*)\.(?=[A-Za-z_]\w*)')
+
+def short_signatures(cell):
+    "nbdev docs processor: `__main__.X` and `tinyaudio.module.X` in `show_doc` signatures written as `X`."
+    for out in cell.get('outputs', None) or []:
+        data = out.get('data', {})
+        if 'text/markdown' not in data: continue
+        md = data['text/markdown']
+        text = ''.join(md) if isinstance(md, list) else md
+        data['text/markdown'] = _SIGNATURE.sub(lambda m: _DEFINED_IN.sub('', m.group(0)), text)

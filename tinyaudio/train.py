@@ -1,4 +1,4 @@
-"""A fastai `Learner` with good defaults for tiny audio models, clip-level evaluation, listening to mistakes, checkpoints and fine-tuning.
+"""A fastai Learner with good defaults for tiny audio models, clip-level evaluation, listening to mistakes, checkpoints and fine-tuning.
 
 Docs: https://tinyaudio.github.io/tinyaudio/train.html.md"""
 
@@ -6,7 +6,7 @@ Docs: https://tinyaudio.github.io/tinyaudio/train.html.md"""
 
 # %% ../nbs/05_train.ipynb #b9c8ff23
 from __future__ import annotations
-import io, random
+import contextlib, io, random
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -27,10 +27,10 @@ from .aggregate import aggregate, clip_targets, clip_metrics
 
 # %% auto #0
 __all__ = ['CHECKPOINT_FORMAT', 'SeedCallback', 'valid_clip_ids', 'ClipAccuracy', 'find_frontend', 'model_input_shape',
-           'zoo_name', 'build_named_model', 'head_splitter', 'last_linear', 'make_quiet', 'audio_learner',
-           'clip_predict', 'clip_report', 'show_results', 'window_interpretation', 'plot_confusion', 'top_losses',
-           'wav_bytes', 'listen_top_losses', 'Checkpoint', 'torch_save', 'save_checkpoint', 'load_checkpoint',
-           'replace_head', 'finetune_from', 'items_dl', 'predict_clips']
+           'zoo_name', 'build_named_model', 'head_splitter', 'last_linear', 'SaveBestCallback', 'make_quiet',
+           'audio_learner', 'clip_predict', 'clip_report', 'show_results', 'window_interpretation', 'plot_confusion',
+           'top_losses', 'wav_bytes', 'listen_top_losses', 'Checkpoint', 'torch_save', 'save_checkpoint',
+           'load_checkpoint', 'replace_head', 'finetune_from', 'items_dl', 'predict_clips']
 
 # %% ../nbs/05_train.ipynb #278412e7
 def _loader_generators(dl) -> list:
@@ -120,16 +120,27 @@ def last_linear(model:nn.Module) -> tuple[str, nn.Linear]:
 def _loss(label_smoothing:float):
     return LabelSmoothingCrossEntropyFlat(eps=label_smoothing) if label_smoothing > 0 else CrossEntropyLossFlat()
 
+class SaveBestCallback(SaveModelCallback):
+    "fastai's `SaveModelCallback`, which can keep quiet (it prints every new best epoch)."
+    quiet = False
+    @property
+    def name(self): return 'save_model'     # learn.save_model, as with fastai's own
+    def after_epoch(self):
+        if not self.quiet: return super().after_epoch()
+        with contextlib.redirect_stdout(io.StringIO()): super().after_epoch()
+
 def _callbacks(has_clips, save_best, monitor, patience, seed, fname):
     cbs = [SeedCallback(seed)] if seed is not None else []
-    if save_best: cbs.append(SaveModelCallback(monitor=monitor or ('clip_accuracy' if has_clips else 'accuracy'), fname=fname))
+    if save_best: cbs.append(SaveBestCallback(monitor=monitor or ('clip_accuracy' if has_clips else 'accuracy'), fname=fname))
     if patience is not None: cbs.append(EarlyStoppingCallback(monitor='valid_loss', patience=patience))
     return cbs
 
 def make_quiet(learn:Learner) -> Learner:
-    "No progress bars and no per-epoch table."
+    "No progress bars, no per-epoch table, no 'Better model found' lines."
     if hasattr(learn, 'progress'): learn.remove_cb(ProgressCallback)
     learn.logger = noop
+    for cb in learn.cbs:
+        if isinstance(cb, SaveBestCallback): cb.quiet = True
     return learn
 
 # %% ../nbs/05_train.ipynb #bdcf8892
