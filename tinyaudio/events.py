@@ -1,5 +1,5 @@
-"""Sound events on long recordings: the Event record, Audacity label tracks and event CSVs in and out, each bad line
-an error naming the file and the line.
+"""Sound events on long recordings: the Event record, Audacity label tracks and event CSVs in and out (each bad line
+an error naming the file and the line), and the causal rules that turn window posteriors into events.
 
 Docs: https://tinyaudio.github.io/tinyaudio/events.html.md"""
 
@@ -8,13 +8,14 @@ Docs: https://tinyaudio.github.io/tinyaudio/events.html.md"""
 # %% ../nbs/06a_events.ipynb #c12b5136
 from __future__ import annotations
 import csv, io, math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+import numpy as np
 from pathlib import Path
 from .core import AudioError, atomic_write, printable_path
 
 # %% auto #0
 __all__ = ['EVENT_COLUMNS', 'Event', 'read_audacity_labels', 'audacity_labels_text', 'write_audacity_labels', 'read_events_csv',
-           'events_csv_text', 'write_events_csv']
+           'events_csv_text', 'write_events_csv', 'EventRules', 'smooth_scores', 'detect_events']
 
 # %% ../nbs/06a_events.ipynb #6c6b0463
 @dataclass(frozen=True, order=True)
@@ -126,3 +127,83 @@ def events_csv_text(events) -> str:
 def write_events_csv(events, path) -> Path:
     "Write `events` as an event CSV at `path` (atomically)."
     return atomic_write(path, events_csv_text(events))
+
+# %% ../nbs/06a_events.ipynb #2d1f7529
+@dataclass(frozen=True)
+class EventRules:
+    "How window posteriors become events: smoothing, hysteresis, suppression, merging, minimum duration (see above)."
+    hop_s: float                       # seconds between posterior rows
+    window_s: float                    # seconds each row's window spans
+    on: float|dict = 0.5               # score that starts an event (or {label: score})
+    off: float|dict|None = None        # score below which it ends (default: `on`)
+    smooth_hops: int = 1               # moving average over this many rows (1: none)
+    ema: float|None = None             # then an exponential moving average with this alpha (None: none)
+    suppress_s: float = 0.0            # after an event of a class ends, no new one of it for this long
+    merge_gap_s: float = 0.0           # events of one class closer than this are merged
+    min_duration_s: float = 0.0        # shorter events are dropped
+    background: tuple = ()             # classes that never give events
+
+    def __post_init__(self):
+        for name in ('hop_s', 'window_s'):
+            if not (math.isfinite(getattr(self, name)) and getattr(self, name) > 0): raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
+        if not (isinstance(self.smooth_hops, int) and self.smooth_hops >= 1): raise ValueError(f"smooth_hops must be an integer >= 1, got {self.smooth_hops}")
+        if self.ema is not None and not 0 < self.ema <= 1: raise ValueError(f"ema must be in (0, 1], got {self.ema}")
+        for name in ('suppress_s', 'merge_gap_s', 'min_duration_s'):
+            if not (math.isfinite(getattr(self, name)) and getattr(self, name) >= 0): raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+
+    def levels(self, class_names) -> tuple[np.ndarray, np.ndarray]:
+        "The on and off levels per class, checked: off <= on, every named class known."
+        def per_class(v, what):
+            if isinstance(v, dict):
+                unknown = sorted(set(v) - set(class_names))
+                if unknown: raise ValueError(f"{what} names unknown classes {unknown}; the classes are {list(class_names)}")
+                missing = [c for c in class_names if c not in v and c not in self.background]
+                if missing: raise ValueError(f"{what} has no level for {missing}")
+                return np.array([v.get(c, np.inf) for c in class_names], float)
+            return np.full(len(class_names), float(v))
+        on = per_class(self.on, 'on')
+        off = on.copy() if self.off is None else per_class(self.off, 'off')
+        if np.any(off > on): raise ValueError(f"off levels must not be above the on levels: on {on.tolist()}, off {off.tolist()}")
+        return on, off
+
+def smooth_scores(scores, rules:EventRules) -> np.ndarray:
+    "Causal smoothing of `(n_rows, n_classes)` scores: moving average over `smooth_hops` rows, then the EMA if any."
+    x = np.asarray(scores, float)
+    if x.ndim != 2: raise ValueError(f"scores must be (rows, classes), got shape {x.shape}")
+    if not np.all(np.isfinite(x)): raise ValueError("scores hold NaN or infinite values")
+    # a sum over each row's last rows, not a running cumulative sum: its rounding would grow with the stream's length
+    total, count = np.zeros_like(x), np.zeros(len(x))
+    for lag in range(min(rules.smooth_hops, len(x))):
+        total[lag:] += x[:len(x) - lag]; count[lag:] += 1
+    y = total / count[:, None]
+    if rules.ema is not None:
+        for i in range(1, len(y)): y[i] = y[i - 1] + rules.ema * (y[i] - y[i - 1])
+    return y
+
+def detect_events(scores, class_names, rules:EventRules, start_s:float=0.0) -> list[Event]:
+    "Events from posterior rows `scores` (one per hop) under `rules`, in time order."
+    class_names = list(class_names)
+    y = smooth_scores(scores, rules)
+    if y.shape[1] != len(class_names): raise ValueError(f"scores have {y.shape[1]} classes, class_names {len(class_names)}")
+    on, off = rules.levels(class_names)
+    centre = (rules.window_s - rules.hop_s) / 2
+    row_start = lambda i: start_s + i * rules.hop_s + centre     # where the stretch of row i begins
+    found = []
+    for c, name in enumerate(class_names):
+        if name in rules.background: continue
+        spans, first, free_from = [], None, -math.inf
+        for i, v in enumerate(y[:, c]):
+            if first is None and v >= on[c] and row_start(i) >= free_from: first = i
+            elif first is not None and v < off[c]:
+                spans.append((first, i - 1)); first = None
+                free_from = row_start(i) + rules.suppress_s
+        if first is not None: spans.append((first, len(y) - 1))
+        events = []
+        for a, b in spans:
+            onset, offset = row_start(a), row_start(b + 1)
+            peak = float(y[a:b + 1, c].max())
+            if events and onset - events[-1].offset < rules.merge_gap_s:
+                last = events.pop(); onset, peak = last.onset, max(peak, last.score)
+            events.append(Event(onset, offset, name, peak))
+        found += [ev for ev in events if ev.duration >= rules.min_duration_s]
+    return sorted(found)
