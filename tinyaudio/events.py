@@ -30,6 +30,10 @@ class Event:
     @property
     def duration(self) -> float: return self.offset - self.onset
 
+def _in_time_order(events) -> list[Event]:
+    # by time and label only: a score or a frequency range that is None must not be compared with a number
+    return sorted(events, key=lambda e: (e.onset, e.offset, e.label))
+
 def _number(text:str, where:str, what:str, unit:str|None='s') -> float:
     "One field as a finite number (>= 0 when it has a `unit`: seconds, Hz), or an error naming the place."
     try: v = float(text)
@@ -56,7 +60,7 @@ def _checked(events:list[tuple[Event, str]], labels, allow_overlap:bool) -> list
             if a.label == b.label and b.onset < a.offset:
                 raise AudioError(where, f"{b.label!r} from {b.onset:g} s overlaps the one from {a.onset:g} to {a.offset:g} s "
                                         "(allow_overlap=True if that is meant)")
-    return sorted(ev for ev, _ in events)
+    return _in_time_order(ev for ev, _ in events)
 
 # %% ../nbs/06a_events.ipynb #4949fbf3
 def read_audacity_labels(path, labels=None, allow_overlap:bool=True) -> list[Event]:
@@ -70,19 +74,17 @@ def read_audacity_labels(path, labels=None, allow_overlap:bool=True) -> list[Eve
         if line.startswith('\\'):          # the spectral selection of the label above: '\<TAB>f_low<TAB>f_high'
             if not events: raise AudioError(where, "a frequency line (starting with \\) before any label")
             if len(fields) != 3: raise AudioError(where, f"a frequency line needs 3 tab-separated fields, got {len(fields)}")
-            (ev, ev_where) = events[-1]
-            f_low, f_high = (_number(f, where, 'frequency', 'Hz') for f in fields[1:])
-            events[-1] = (Event(ev.onset, ev.offset, ev.label, ev.score, (f_low, f_high)), ev_where)
+            ev, ev_where = events[-1]
+            events[-1] = (replace(ev, freq_range=tuple(_number(f, where, 'frequency', 'Hz') for f in fields[1:])), ev_where)
             continue
         if len(fields) < 2: raise AudioError(where, f"needs start<TAB>end<TAB>label, got {line.strip()[:60]!r}")
-        label = '\t'.join(fields[2:]).strip() if len(fields) > 2 else ''
-        events.append((Event(_number(fields[0], where, 'start'), _number(fields[1], where, 'end'), label), where))
+        events.append((Event(_number(fields[0], where, 'start'), _number(fields[1], where, 'end'), '\t'.join(fields[2:]).strip()), where))
     return _checked(events, labels, allow_overlap)
 
 def audacity_labels_text(events) -> str:
     "The Audacity label track of `events` (times with microsecond resolution, as Audacity writes them)."
     lines = []
-    for ev in sorted(events):
+    for ev in _in_time_order(events):
         if '\n' in ev.label or '\r' in ev.label: raise ValueError(f"label {ev.label!r}: a label track cannot hold a line break")
         lines.append(f"{ev.onset:.6f}\t{ev.offset:.6f}\t{ev.label}")
         if ev.freq_range is not None: lines.append("\\\t" + '\t'.join(f"{f:.6f}" for f in ev.freq_range))
@@ -115,7 +117,7 @@ def read_events_csv(path, labels=None, allow_overlap:bool=True) -> list[Event]:
 
 def events_csv_text(events) -> str:
     "The event CSV of `events` (a `score` column when any event has one)."
-    events = sorted(events)
+    events = _in_time_order(events)
     scored = any(ev.score is not None for ev in events)
     out = io.StringIO()
     w = csv.writer(out, lineterminator='\n')
@@ -144,12 +146,11 @@ class EventRules:
     background: tuple = ()             # classes that never give events
 
     def __post_init__(self):
-        for name in ('hop_s', 'window_s'):
-            if not (math.isfinite(getattr(self, name)) and getattr(self, name) > 0): raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
+        for name in ('hop_s', 'window_s', 'suppress_s', 'merge_gap_s', 'min_duration_s'):
+            v, positive = getattr(self, name), name in ('hop_s', 'window_s')
+            if not (math.isfinite(v) and (v > 0 if positive else v >= 0)): raise ValueError(f"{name} must be {'>' if positive else '>='} 0, got {v}")
         if not (isinstance(self.smooth_hops, int) and self.smooth_hops >= 1): raise ValueError(f"smooth_hops must be an integer >= 1, got {self.smooth_hops}")
         if self.ema is not None and not 0 < self.ema <= 1: raise ValueError(f"ema must be in (0, 1], got {self.ema}")
-        for name in ('suppress_s', 'merge_gap_s', 'min_duration_s'):
-            if not (math.isfinite(getattr(self, name)) and getattr(self, name) >= 0): raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
 
     def levels(self, class_names) -> tuple[np.ndarray, np.ndarray]:
         "The on and off levels per class, checked: off <= on, every named class known."
@@ -206,4 +207,4 @@ def detect_events(scores, class_names, rules:EventRules, start_s:float=0.0) -> l
                 last = events.pop(); onset, peak = last.onset, max(peak, last.score)
             events.append(Event(onset, offset, name, peak))
         found += [ev for ev in events if ev.duration >= rules.min_duration_s]
-    return sorted(found)
+    return _in_time_order(found)

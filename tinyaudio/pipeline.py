@@ -16,12 +16,12 @@ from .core import AudioError, atomic_write, seed_everything
 from .data import load_audio, frame_windows
 from .features import FrontendConfig
 from .recipes import (Recipe, read_dataset, recipe_for, recipe_dataloaders, recipe_callbacks, frontend_with,
-                               batch_size_for, MIN_STEPS_PER_EPOCH)
+                               batch_size_for, describe_dataset, MIN_STEPS_PER_EPOCH)
 
 # %% auto #0
-__all__ = ['QUANT_FORMAT', 'RUN_FILES', 'LOCK_FILE', 'EXAMPLE_CLIP_SECONDS', 'DEMO_STAGES', 'stage', 'run_lock',
-           'check_same_frontend', 'Run', 'model_summary', 'run_recipe', 'clip_windows', 'validation_windows',
-           'example_clip', 'demo', 'demo_passed', 'format_report']
+__all__ = ['QUANT_FORMAT', 'RUN_FILES', 'LOCK_FILE', 'EXAMPLE_CLIP_SECONDS', 'DEMO_STAGES', 'QONNX_TOLERANCE',
+           'MIN_CLASS_AGREEMENT', 'stage', 'run_lock', 'check_same_frontend', 'Run', 'model_summary', 'run_recipe',
+           'clip_windows', 'validation_windows', 'example_clip', 'demo', 'demo_passed', 'format_report']
 
 # %% ../nbs/11_pipeline.ipynb #95d6358e
 QUANT_FORMAT = 'tinyaudio-quant-2'
@@ -185,7 +185,6 @@ def train(cls:Run,
 
 def _train(run:Run, recipe:Recipe, data, root, seed, augment, quiet, on_error, allow_outside_root, auto_bs:bool) -> Run:
     from tinyaudio.train import audio_learner, clip_report, save_checkpoint
-    from tinyaudio.recipes import describe_dataset
     seed_everything(seed)
     # data and training first: a run that fails (a missing dataset, a bad split, an interrupt) leaves no files behind
     items = read_dataset(data, root=root, split=recipe.split, seed=seed, on_error=on_error, allow_outside_root=allow_outside_root)
@@ -285,28 +284,29 @@ def clip_windows(intmodel_or_frontend, path) -> np.ndarray:
     wave, _ = load_audio(path, cfg.sample_rate)
     return frame_windows(wave, cfg.samples_per_window, cfg.window_hop_samples).numpy()
 
-def validation_windows(run:Run, frontend:FrontendConfig, max_windows:int=64) -> tuple[np.ndarray, np.ndarray]:
-    "Up to `max_windows` windows of the run's validation clips (in order, every window of a clip) and their class indices."
+def _validation_items(run:Run) -> list:
     items = [it for it in run.items() if it.split == run.recipe.valid_split]
+    if not items: raise AudioError(run.path, f'no clips in the validation split {run.recipe.valid_split!r}')
+    return items
+
+def validation_windows(run:Run, frontend:FrontendConfig, max_windows:int=64, items=None) -> tuple[np.ndarray, np.ndarray]:
+    "Up to `max_windows` windows of the run's validation clips (`items`, default: read them) in order, and their class indices."
     vocab = run.load_float().vocab
     waves, targets = [], []
-    for it in items:
+    for it in _validation_items(run) if items is None else items:
         w = clip_windows(frontend, it.path)
         waves.append(w); targets += [vocab.index(it.label)]*len(w)
         if len(targets) >= max_windows: break
-    if not waves: raise AudioError(run.path, f'no clips in the validation split {run.recipe.valid_split!r}')
     return np.concatenate(waves)[:max_windows], np.array(targets[:max_windows])
 
 def _agreement(a, b) -> float: return float(np.mean(np.asarray(a) == np.asarray(b)))
 
 EXAMPLE_CLIP_SECONDS = 3.0
 
-def example_clip(run:Run, frontend:FrontendConfig) -> np.ndarray:
-    "The first validation clip of the run at the frontend's rate, as int16 PCM (at most `EXAMPLE_CLIP_SECONDS`): what `c/example` plays."
+def example_clip(path, frontend:FrontendConfig) -> np.ndarray:
+    "The clip at `path` at the frontend's rate, as int16 PCM (at most `EXAMPLE_CLIP_SECONDS`): what `c/example` plays."
     from tinyaudio.host import to_int16
-    item = next((it for it in run.items() if it.split == run.recipe.valid_split), None)
-    if item is None: raise AudioError(run.path, f'no clips in the validation split {run.recipe.valid_split!r}')
-    wave, _ = load_audio(item.path, frontend.sample_rate)
+    wave, _ = load_audio(path, frontend.sample_rate)
     return to_int16(wave[0, :round(EXAMPLE_CLIP_SECONDS * frontend.sample_rate)].numpy())
 
 @patch
@@ -323,7 +323,8 @@ def export(self:Run,
     from tinyaudio.export_c import write_c_project
     from tinyaudio.host import HostProject
     qmodel, ck = self.load_quantized()
-    waves, targets = validation_windows(self, ck.frontend, max_windows)
+    valid = _validation_items(self)
+    waves, targets = validation_windows(self, ck.frontend, max_windows, valid)
     with torch.no_grad():
         mels = LogMel(ck.frontend)(torch.from_numpy(waves))
         brevitas_logits = qmodel(mels).numpy()
@@ -334,7 +335,7 @@ def export(self:Run,
     hls4ml_qonnx(onnx_path, self.file('hls4ml'))
     _log.info("export: integer model and C project")
     intmodel = to_intmodel(qmodel, frontend=ck.frontend, class_names=list(ck.vocab), unknown_threshold=unknown_threshold)
-    write_c_project(intmodel, self.file('c'), clip=example_clip(self, ck.frontend))   # `make example` plays that clip
+    write_c_project(intmodel, self.file('c'), clip=example_clip(valid[0].path, ck.frontend))   # `make example` plays it
     intmodel.save(self.file('artifact'))   # last: its presence says the export is complete
     ref = int_reference(intmodel, quantize_input(intmodel, mels))
     _log.info(f"export: compiling the C for this machine and checking it on {len(waves)} windows")
@@ -472,10 +473,13 @@ def demo(data:str='synthetic',    # a recipe name, a folder of class folders, or
     report['passed'] = demo_passed(report)
     return report
 
+QONNX_TOLERANCE, MIN_CLASS_AGREEMENT = 1e-3, 0.9   # what the demo's verdict asks of QONNX and of the C pipeline
+
 def demo_passed(report:dict) -> bool:
     "Whether the demo's checks hold: the C network equals the integer reference, the C pipeline agrees, QONNX runs as Brevitas."
     e = report['export']
-    return bool(e['c_network_exact'] and e['c_pipeline_class_agreement'] >= 0.9 and e['qonnx_max_abs_diff'] < 1e-3)
+    return bool(e['c_network_exact'] and e['c_pipeline_class_agreement'] >= MIN_CLASS_AGREEMENT
+                and e['qonnx_max_abs_diff'] < QONNX_TOLERANCE)
 
 def _kb(n) -> str: return f"{n/1024:.1f} kB"
 
@@ -505,6 +509,6 @@ def format_report(report:dict) -> str:
                 'not measured on a Cortex-M (see above)' if m else 'Cortex-M step not asked for')
     lines.append(f"verdict: {'PASS' if passed else 'FAIL'}: C network {'exact' if e['c_network_exact'] else 'NOT exact'} "
                  f"against the integer reference, C pipeline class agreement {e['c_pipeline_class_agreement']:.3f}, "
-                 f"QONNX {'matches' if e['qonnx_max_abs_diff'] < 1e-3 else 'does NOT match'} Brevitas; {measured}")
+                 f"QONNX {'matches' if e['qonnx_max_abs_diff'] < QONNX_TOLERANCE else 'does NOT match'} Brevitas; {measured}")
     if report.get('outputs'): lines += ['wrote:'] + [f"  {path}" for path in report['outputs'].values()]
     return '\n'.join(lines)
