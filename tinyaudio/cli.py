@@ -1,4 +1,4 @@
-"""tinyaudio data | train | quantize | export | mcu-run | predict | evaluate | demo: argument parsing over
+"""tinyaudio data | train | quantize | export | mcu-run | predict | evaluate | detect | evaluate-stream | calibrate | demo: argument parsing over
 tinyaudio.pipeline, every wrong argument a one-line error.
 
 Docs: https://tinyaudio.github.io/tinyaudio/cli.html.md"""
@@ -87,7 +87,13 @@ EXAMPLES = """examples:
   tinyaudio data my_clips/                         what a folder with a subfolder per class holds
   tinyaudio train --data my_clips/ --out run       train (then: quantize, export, mcu-run --out run)
   tinyaudio predict run clip.wav                   the exported model on a file (--c: through the C)
+  tinyaudio detect run day.wav                     events in a long recording, as Audacity labels and CSV
   tinyaudio CMD --help                             the options of one command"""
+
+def _add_stream(p):
+    p.add_argument('--audio', required=True, help='the long recording')
+    p.add_argument('--annotations', required=True, help='its ground truth: an Audacity label track (.txt) or an event CSV (.csv)')
+    p.add_argument('--collar', type=positive_float, default=0.2, help='onset tolerance of a match in seconds (default: %(default)s)')
 
 def build_parser() -> argparse.ArgumentParser:
     "The argument parser of the `tinyaudio` command."
@@ -121,6 +127,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--c', action='store_true', help='run the exported C (compiled for this machine) instead of Python')
     p.add_argument('--out-dir', default=None, help='where the confusion matrix goes (default: RUN/evaluation)')
     p.add_argument('--json', action='store_true', help='print JSON')
+    p = sub.add_parser('detect', help='events in a long recording: an Audacity label track and a CSV beside it')
+    p.add_argument('run', help='the run folder'); p.add_argument('file', help='a long audio file (read in blocks)')
+    p.add_argument('--c', action='store_true', help='the exported C (compiled for this machine) makes scores and events')
+    p.add_argument('--out', default=None, help='write OUT.txt and OUT.csv (default: beside the audio, NAME_events)')
+    p.add_argument('--json', action='store_true', help='print JSON')
+    p = sub.add_parser('evaluate-stream', help='event F1, false alarms per hour and misses of an exported run on a stream')
+    p.add_argument('run', help='the run folder'); _add_stream(p)
+    p.add_argument('--c', action='store_true', help='the exported C makes the events')
+    p.add_argument('--json', action='store_true', help='print JSON')
+    p = sub.add_parser('calibrate', help='pick the event rules on a validation stream for a false-alarm rate; write them into the run')
+    p.add_argument('run', help='the run folder'); _add_stream(p)
+    p.add_argument('--target-fa-per-hour', type=_number(float, 0, what='a number of false alarms per hour'), default=2.0,
+                   help='false alarms per hour allowed on the stream (default: %(default)s)')
     p = sub.add_parser('demo', help='the whole pipeline on one dataset, with one report'); _add_data(p); _add_training(p)
     p.set_defaults(out='tinyaudio-demo')
     _add_quantize(p, '--qat-epochs')
@@ -146,6 +165,17 @@ def _json(d) -> str: return json.dumps(d, indent=2, default=str)
 def _predictions_text(preds:list) -> str:
     return '\n'.join(f"{p['file']}: {p['label']} ({p['confidence']:.2f}); windows: "
                      + ', '.join(f"{w['label']} {w['confidence']:.2f}" for w in p['windows']) for p in preds)
+
+def _detection_text(found:dict) -> str:
+    labels = ', '.join(f"{name} {n}" for name, n in found['by_label'].items()) or 'none'
+    return (f"{found['file']}: {found['events']} events in {found['duration_s']:.1f} s ({found['windows']} windows, {found['engine']}): "
+            f"{labels}\nwrote: {', '.join(found['written'])}")
+
+def _stream_metrics_text(m:dict) -> str:
+    return (f"{m['audio']} ({m['duration_s'] / 60:.1f} min, {m['engine']}): {m['true_events']} true events, {m['detected']} detected\n"
+            f"event F1 {m['event_f1']:.3f} (onset collar {m['collar_s']:g} s), segment F1 {m['segment_f1']:.3f}; "
+            f"{m['true_positives']} hits, {m['misses']} misses, {m['false_alarms']} false alarms "
+            f"({m['false_alarms_per_hour']:.1f} per hour); median onset delay {m['onset_delay_median']:.2f} s")
 
 def run_command(args) -> tuple[str, int]:
     "Run one parsed `tinyaudio` command: what it prints on standard output, and the exit status."
@@ -178,6 +208,14 @@ def run_command(args) -> tuple[str, int]:
         return '\n'.join([f"{report['clips']} clips ({report['split']}, {report['engine']}): clip accuracy {report['accuracy']:.3f}, "
                           f"macro F1 {report['macro_f1']:.3f}; confusion matrix {report['confusion_csv']}, {report['confusion_png']}"]
                          + [f"left out {path}: {why}" for path, why in report['skipped']]), 0
+    if args.command == 'detect':
+        found = Run(args.run).detect(args.file, use_c=args.c, out=args.out, progress=sys.stderr.isatty())
+        return _json(found) if args.json else _detection_text(found), 0
+    if args.command == 'evaluate-stream':
+        m = Run(args.run).evaluate_stream(args.audio, args.annotations, use_c=args.c, collar_s=args.collar, progress=sys.stderr.isatty())
+        return _json(m) if args.json else _stream_metrics_text(m), 0
+    if args.command == 'calibrate':
+        return _json(Run(args.run).calibrate(args.audio, args.annotations, args.target_fa_per_hour, args.collar)), 0
     report = demo(args.data, args.out, bits=args.bits, qat_epochs=args.qat_epochs, seed=args.seed, root=args.root,
                   quiet=args.quiet, mcu=not args.no_mcu, augment=args.augment, on_error=_on_error(args),
                   allow_outside_root=args.allow_outside_root, **_training(args))

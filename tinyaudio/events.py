@@ -14,8 +14,9 @@ from pathlib import Path
 from .core import AudioError, atomic_write, printable_path
 
 # %% auto #0
-__all__ = ['EVENT_COLUMNS', 'Event', 'read_audacity_labels', 'audacity_labels_text', 'write_audacity_labels', 'read_events_csv',
-           'events_csv_text', 'write_events_csv', 'EventRules', 'smooth_scores', 'detect_events']
+__all__ = ['EVENT_COLUMNS', 'Q15', 'EXP2_TABLE', 'Event', 'read_audacity_labels', 'audacity_labels_text', 'write_audacity_labels',
+           'read_events_csv', 'events_csv_text', 'write_events_csv', 'read_events', 'EventRules', 'log2e_factor',
+           'posteriors_q15', 'event_of_rows', 'EventDetector', 'detect_events', 'smooth_scores']
 
 # %% ../nbs/06a_events.ipynb #6c6b0463
 @dataclass(frozen=True, order=True)
@@ -130,7 +131,15 @@ def write_events_csv(events, path) -> Path:
     "Write `events` as an event CSV at `path` (atomically)."
     return atomic_write(path, events_csv_text(events))
 
+# %% ../nbs/06a_events.ipynb #89a20d25
+def read_events(path, labels=None, allow_overlap:bool=True) -> list[Event]:
+    "Events of an annotation file: an event CSV (`.csv`) or an Audacity label track (any other suffix)."
+    read = read_events_csv if Path(path).suffix.lower() == '.csv' else read_audacity_labels
+    return read(path, labels, allow_overlap)
+
 # %% ../nbs/06a_events.ipynb #2d1f7529
+Q15 = 32768                       # probability 1.0 in the decision layer's fixed point
+
 @dataclass(frozen=True)
 class EventRules:
     "How window posteriors become events: smoothing, hysteresis, suppression, merging, minimum duration (see above)."
@@ -148,63 +157,177 @@ class EventRules:
     def __post_init__(self):
         for name in ('hop_s', 'window_s', 'suppress_s', 'merge_gap_s', 'min_duration_s'):
             v, positive = getattr(self, name), name in ('hop_s', 'window_s')
-            if not (math.isfinite(v) and (v > 0 if positive else v >= 0)): raise ValueError(f"{name} must be {'>' if positive else '>='} 0, got {v}")
-        if not (isinstance(self.smooth_hops, int) and self.smooth_hops >= 1): raise ValueError(f"smooth_hops must be an integer >= 1, got {self.smooth_hops}")
-        if self.ema is not None and not 0 < self.ema <= 1: raise ValueError(f"ema must be in (0, 1], got {self.ema}")
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not (math.isfinite(v) and (v > 0 if positive else v >= 0)):
+                raise ValueError(f"{name} must be a number {'>' if positive else '>='} 0, got {v!r}")
+        if not (isinstance(self.smooth_hops, int) and 1 <= self.smooth_hops <= 1024): raise ValueError(f"smooth_hops must be an integer in 1..1024, got {self.smooth_hops!r}")
+        if self.ema is not None and not (isinstance(self.ema, (int, float)) and 0 < self.ema <= 1): raise ValueError(f"ema must be in (0, 1], got {self.ema!r}")
+        object.__setattr__(self, 'background', tuple(self.background))
 
     def levels(self, class_names) -> tuple[np.ndarray, np.ndarray]:
-        "The on and off levels per class, checked: off <= on, every named class known."
+        "The on and off levels per class, checked: off <= on, every named class known; a background class: inf."
         def per_class(v, what):
             if isinstance(v, dict):
                 unknown = sorted(set(v) - set(class_names))
                 if unknown: raise ValueError(f"{what} names unknown classes {unknown}; the classes are {list(class_names)}")
                 missing = [c for c in class_names if c not in v and c not in self.background]
                 if missing: raise ValueError(f"{what} has no level for {missing}")
-                return np.array([v.get(c, np.inf) for c in class_names], float)
-            return np.full(len(class_names), float(v))
+                levels = np.array([v.get(c, np.inf) for c in class_names], float)
+            else: levels = np.full(len(class_names), float(v))
+            if np.any(np.isnan(levels) | (levels < 0)): raise ValueError(f"{what} levels must be numbers >= 0, got {levels.tolist()}")
+            return np.where([c in self.background for c in class_names], np.inf, levels)
         on = per_class(self.on, 'on')
         off = on.copy() if self.off is None else per_class(self.off, 'off')
         if np.any(off > on): raise ValueError(f"off levels must not be above the on levels: on {on.tolist()}, off {off.tolist()}")
         return on, off
 
-def smooth_scores(scores, rules:EventRules) -> np.ndarray:
-    "Causal smoothing of `(n_rows, n_classes)` scores: moving average over `smooth_hops` rows, then the EMA if any."
-    x = np.asarray(scores, float)
-    if x.ndim != 2: raise ValueError(f"scores must be (rows, classes), got shape {x.shape}")
-    if not np.all(np.isfinite(x)): raise ValueError("scores hold NaN or infinite values")
-    # a sum over each row's last rows, not a running cumulative sum: its rounding would grow with the stream's length
-    total, count = np.zeros_like(x), np.zeros(len(x))
-    for lag in range(min(rules.smooth_hops, len(x))):
-        total[lag:] += x[:len(x) - lag]; count[lag:] += 1
-    y = total / count[:, None]
-    if rules.ema is not None:
-        for i in range(1, len(y)): y[i] = y[i - 1] + rules.ema * (y[i] - y[i - 1])
-    return y
+    def rows(self, seconds:float) -> int:
+        "A duration as whole rows, rounded up (the tolerance keeps 0.3 s at a 0.1 s hop at 3 rows)."
+        return max(0, math.ceil(seconds / self.hop_s - 1e-9))
 
-def detect_events(scores, class_names, rules:EventRules, start_s:float=0.0) -> list[Event]:
-    "Events from posterior rows `scores` (one per hop) under `rules`, in time order."
-    class_names = list(class_names)
-    y = smooth_scores(scores, rules)
-    if y.shape[1] != len(class_names): raise ValueError(f"scores have {y.shape[1]} classes, class_names {len(class_names)}")
-    on, off = rules.levels(class_names)
-    centre = (rules.window_s - rules.hop_s) / 2
-    row_start = lambda i: start_s + i * rules.hop_s + centre     # where the stretch of row i begins
-    found = []
-    for c, name in enumerate(class_names):
-        if name in rules.background: continue
-        spans, first, free_from = [], None, -math.inf
-        for i, v in enumerate(y[:, c]):
-            if first is None and v >= on[c] and row_start(i) >= free_from: first = i
-            elif first is not None and v < off[c]:
-                spans.append((first, i - 1)); first = None
-                free_from = row_start(i) + rules.suppress_s
-        if first is not None: spans.append((first, len(y) - 1))
-        events = []
-        for a, b in spans:
-            onset, offset = row_start(a), row_start(b + 1)
-            peak = float(y[a:b + 1, c].max())
-            if events and onset - events[-1].offset < rules.merge_gap_s:
-                last = events.pop(); onset, peak = last.onset, max(peak, last.score)
-            events.append(Event(onset, offset, name, peak))
-        found += [ev for ev in events if ev.duration >= rules.min_duration_s]
-    return _in_time_order(found)
+    def integer(self, class_names) -> dict:
+        "The rules as the integer decision layer (and its C) takes them: Q15 levels, rows, Q15 EMA factor."
+        on, off = self.levels(class_names)
+        as_q15 = lambda x: np.where(np.isinf(x), Q15 + 1, np.round(np.minimum(x, 1.0) * Q15)).astype(np.int64)
+        return dict(n_classes=len(class_names), on_q15=as_q15(on), off_q15=as_q15(off), smooth_hops=self.smooth_hops,
+                    ema_q15=0 if self.ema is None else max(1, round(self.ema * Q15)),
+                    suppress_rows=self.rows(self.suppress_s), merge_rows=self.rows(self.merge_gap_s), min_rows=self.rows(self.min_duration_s))
+
+    @classmethod
+    def for_frontend(cls, frontend, **rules) -> EventRules:
+        "Rules for the windows of a `FrontendConfig` (hop and window from its `windowing`), other fields from `rules`."
+        w = frontend.windowing()
+        return cls(hop_s=w['hop_samples'] / frontend.sample_rate, window_s=w['window_samples'] / frontend.sample_rate, **rules)
+
+    def row_start(self, i, start_s:float=0.0) -> float:
+        "Where the stretch of row `i` begins: the centre hop of its window."
+        return start_s + i * self.hop_s + (self.window_s - self.hop_s) / 2
+
+    def to_dict(self) -> dict:
+        "The fields as JSON values: what the artifact stores."
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        d['background'] = list(self.background)
+        return d
+
+    @classmethod
+    def from_dict(cls, d:dict) -> EventRules:
+        "Rules from `to_dict`'s output; an unknown field is an error."
+        unknown = sorted(set(d) - set(cls.__dataclass_fields__))
+        if unknown: raise ValueError(f"event rules: unknown field(s) {unknown}")
+        return cls(**{**d, 'background': tuple(d.get('background', ()))})
+
+# %% ../nbs/06a_events.ipynb #887dd8df
+EXP2_TABLE = np.round(2.0 ** (-np.arange(257) / 256) * 2**30).astype(np.int64)   # 2^-f in Q30, f = 0, 1/256 .. 1
+
+def log2e_factor(output_scale:float) -> tuple[int, int]:
+    "(multiplier, shift) with multiplier / 2^shift = output_scale log2(e) 2^16, the multiplier in [2^30, 2^31) where it can be."
+    x = float(output_scale) * math.log2(math.e) * 65536
+    if not (math.isfinite(x) and 0 < x < 2**31 - 0.5): raise ValueError(f"output_scale {output_scale!r}: its Q16 log2 factor {x:.4g} is outside (0, 2^31)")
+    shift = 0
+    while round(x * 2.0**shift) < 2**30 and shift < 62: shift += 1
+    return round(x * 2.0**shift), shift
+
+def posteriors_q15(logits, output_scale:float) -> np.ndarray:
+    "Softmax over the last axis of integer `logits`, in Q15, by integer arithmetic only (what `ta_posteriors_q15` does)."
+    y = np.asarray(logits, np.int64)
+    k, shift = log2e_factor(output_scale)
+    d = y.max(axis=-1, keepdims=True) - y             # 0 .. 2^32 - 1, so d * k < 2^63
+    e = (d * k) >> shift                              # the power of two, Q16
+    far = (e >> 16) >= 31                             # 2^-31 of the largest or less: 0
+    frac = e & 0xFFFF
+    t0, t1 = EXP2_TABLE[frac >> 8], EXP2_TABLE[(frac >> 8) + 1]
+    num = np.where(far, 0, (t0 - (((t0 - t1) * (frac & 0xFF) + 128) >> 8)) >> np.minimum(e >> 16, 31))
+    total = num.sum(axis=-1, keepdims=True)
+    return (num * Q15 + total // 2) // total
+
+# %% ../nbs/06a_events.ipynb #2ca32adf
+def event_of_rows(rules:EventRules, class_names, label:int, onset_row:int, end_row:int, peak_q15:int, start_s:float=0.0) -> Event:
+    "The `Event` of class `label` from row `onset_row` up to (not including) `end_row` with Q15 peak: how rows become seconds."
+    return Event(rules.row_start(int(onset_row), start_s), rules.row_start(int(end_row), start_s), class_names[int(label)], int(peak_q15) / Q15)
+
+# %% ../nbs/06a_events.ipynb #d8e69150
+class EventDetector:
+    "Posterior rows in, final events out, one row at a time in integer arithmetic: the reference `ta_detector` equals."
+    def __init__(self, class_names, rules:EventRules, output_scale:float|None=None, start_s:float=0.0):
+        self.class_names, self.rules, self.start_s = list(class_names), rules, start_s
+        self.params = rules.integer(self.class_names)
+        self.output_scale = output_scale            # set: rows are integer logits; None: posteriors in [0, 1]
+        self.reset()
+
+    def reset(self):
+        "Forget every row pushed so far."
+        n = len(self.class_names)
+        self.row, self.history, self.smoothed = 0, np.zeros((self.params['smooth_hops'], n), np.int64), np.zeros(n, np.int64)
+        z = lambda: np.zeros(n, np.int64)
+        self.active, self.pending = np.zeros(n, bool), np.zeros(n, bool)
+        self.onset, self.peak, self.free_from, self.p_onset, self.p_end, self.p_peak = z(), z(), z(), z(), z(), z()
+
+    def q15(self, row) -> np.ndarray:
+        "One row as Q15 posteriors: the integer softmax of logits, or float posteriors rounded."
+        row = np.asarray(row)
+        if row.shape != (len(self.class_names),): raise ValueError(f"a row needs {len(self.class_names)} scores, got shape {row.shape}")
+        if self.output_scale is not None: return posteriors_q15(row, self.output_scale)
+        if not np.all(np.isfinite(row)): raise ValueError("scores hold NaN or infinite values")
+        return np.round(np.clip(row, 0, 1) * Q15).astype(np.int64)
+
+    def smooth(self, p:np.ndarray) -> np.ndarray:
+        "Advance the smoothing by one Q15 row: rounded mean of the last `smooth_hops` rows, then the rounded EMA."
+        self.history[self.row % len(self.history)] = p
+        count = min(self.row + 1, len(self.history))
+        mean = (self.history.sum(axis=0) + count // 2) // count      # rows not yet pushed are 0
+        a = self.params['ema_q15']
+        self.smoothed = mean if a == 0 or self.row == 0 else (self.smoothed * (Q15 - a) + mean * a + Q15 // 2) >> 15
+        return self.smoothed
+
+    def _final(self, c:int) -> list[Event]:
+        self.pending[c] = False
+        if self.p_end[c] - self.p_onset[c] < self.params['min_rows']: return []
+        return [event_of_rows(self.rules, self.class_names, c, self.p_onset[c], self.p_end[c], self.p_peak[c], self.start_s)]
+
+    def push(self, row) -> list[Event]:
+        "One row of scores (logits or posteriors) -> the events that became final with it."
+        v, r, P, out = self.smooth(self.q15(row)), self.row, self.params, []
+        for c in np.flatnonzero(self.pending & ~self.active & (r - self.p_end >= P['merge_rows'])): out += self._final(c)
+        starts = ~self.active & (v >= P['on_q15']) & (r >= self.free_from)
+        ends = self.active & (v < P['off_q15'])
+        merging = starts & self.pending                # a pending event not yet final is within the merge gap
+        self.onset = np.where(merging, self.p_onset, np.where(starts, r, self.onset))
+        self.peak = np.where(merging, np.maximum(self.p_peak, v), np.where(starts, v, self.peak))
+        self.pending &= ~merging
+        stays = self.active & ~ends
+        self.peak = np.where(stays, np.maximum(self.peak, v), self.peak)
+        self.p_onset, self.p_end, self.p_peak = (np.where(ends, x, y) for x, y in ((self.onset, self.p_onset), (r, self.p_end), (self.peak, self.p_peak)))
+        self.free_from = np.where(ends, r + P['suppress_rows'], self.free_from)
+        self.pending |= ends
+        self.active = (self.active & ~ends) | starts
+        self.row += 1
+        return out
+
+    def flush(self) -> list[Event]:
+        "The stream ended: close the events still on and make every pending one final; then `reset`."
+        ends = self.active
+        self.p_onset, self.p_end, self.p_peak = np.where(ends, self.onset, self.p_onset), np.where(ends, self.row, self.p_end), np.where(ends, self.peak, self.p_peak)
+        self.pending |= ends; self.active[:] = False
+        out = [ev for c in np.flatnonzero(self.pending) for ev in self._final(c)]
+        self.reset()
+        return out
+
+# %% ../nbs/06a_events.ipynb #c16e81eb
+def _rows_of(scores) -> np.ndarray:
+    x = np.asarray(scores)
+    if x.ndim != 2: raise ValueError(f"scores must be (rows, classes), got shape {x.shape}")
+    return x
+
+def detect_events(scores, class_names, rules:EventRules, start_s:float=0.0, output_scale:float|None=None) -> list[Event]:
+    "Events from score rows (one per hop: posteriors, or integer logits with their `output_scale`) under `rules`, in time order."
+    x, det = _rows_of(scores), EventDetector(class_names, rules, output_scale, start_s)
+    if x.shape[1] != len(det.class_names): raise ValueError(f"scores have {x.shape[1]} classes, class_names {len(det.class_names)}")
+    events = [ev for row in x for ev in det.push(row)]
+    return _in_time_order(events + det.flush())
+
+def smooth_scores(scores, rules:EventRules, output_scale:float|None=None) -> np.ndarray:
+    "The smoothed posteriors in [0, 1] that the levels are compared with, one row per score row."
+    x = _rows_of(scores)
+    det, out = EventDetector([str(i) for i in range(x.shape[1])], replace(rules, on=1.0, off=None, background=()), output_scale), []
+    for row in x:
+        det.push(row); out.append(det.smoothed.copy())
+    return np.array(out).reshape(x.shape) / Q15

@@ -1,6 +1,6 @@
 """The C99 project of a deployed model, generated from its IntModel alone: the log-mel frontend tables, the
-integer network, the pipeline from audio to scores (batch and streaming), the class names, the build files of a
-static library and a firmware example fed by a microphone's DMA.
+integer network, the pipeline from audio to scores (batch and streaming) and from a stream to events, the class
+names, the build files of a static library and a firmware example fed by a microphone's DMA.
 
 Docs: https://tinyaudio.github.io/tinyaudio/export_c.html.md"""
 
@@ -8,23 +8,26 @@ Docs: https://tinyaudio.github.io/tinyaudio/export_c.html.md"""
 
 # %% ../nbs/08b_export_c.ipynb #2b6aeacb
 from __future__ import annotations
+import json
 from pathlib import Path
 import numpy as np
 from .core import AudioError, atomic_folder, package_dir
 from .cgen import c_array, c_float, c_int, c_string, c_comment, c_header, check_prefix
 from .features import mel_filterbank, analysis_window, window_offset
 from .intmodel import IntModel, qrange, stored_weight_bits, artifact_digest
+from .events import EventRules, Q15, log2e_factor
 from .models import LayerError
 
 # %% auto #0
 __all__ = ['RUNTIME_FILES', 'M4F_ARCH_FLAGS', 'EXAMPLE_HALF_SAMPLES', 'csrc_dir', 'runtime_sources', 'frontend_tables',
            'frontend_tables_q', 'frontend_c', 'pack_weights', 'plan_arena', 'input_storage_offset', 'class_names_of',
-           'model_c', 'pipeline_c', 'example_sources', 'library_name', 'makefile_text', 'cmake_text', 'example_texts',
-           'clip_c', 'example_audio', 'project_texts', 'write_c_project', 'write_frontend_project', 'c_sources']
+           'model_c', 'event_rules_of', 'decision_params', 'detector_c', 'pipeline_c', 'example_sources',
+           'library_name', 'makefile_text', 'cmake_text', 'example_texts', 'clip_c', 'example_audio', 'project_texts',
+           'write_c_project', 'write_frontend_project', 'c_sources']
 
 # %% ../nbs/08b_export_c.ipynb #71c28cea
 RUNTIME_FILES = ['ta_common.h', 'ta_common.c', 'ta_fft.h', 'ta_fft.c', 'ta_frontend.h', 'ta_frontend.c', 'ta_nn.h', 'ta_nn.c',
-                 'ta_stream.h', 'ta_stream.c', 'ta_frontend_q.h', 'ta_frontend_q.c']
+                 'ta_stream.h', 'ta_stream.c', 'ta_frontend_q.h', 'ta_frontend_q.c', 'ta_events.h', 'ta_events.c']
 
 def csrc_dir() -> Path:
     "Folder of the hand-written C runtime shipped with the package."
@@ -310,8 +313,69 @@ def model_c(intmodel, prefix:str='app', pack:bool=True) -> tuple[str, str]:
     return h, c
 
 # %% ../nbs/08b_export_c.ipynb #bc77a01b
+def event_rules_of(intmodel) -> EventRules:
+    "The event rules the exported C of `intmodel` runs: its `event_rules`, else the defaults for its windows."
+    if intmodel.frontend is None: raise AudioError('IntModel', 'has no frontend: event rules need its windows')
+    return intmodel.rules() or EventRules.for_frontend(intmodel.frontend)
+
+def decision_params(intmodel) -> dict:
+    "The integers of the C decision layer: `EventRules.integer` of `event_rules_of(intmodel)`, `log2e_factor` of its output scale (0 and the `problem` when it has none)."
+    try: p = event_rules_of(intmodel).integer(class_names_of(intmodel))
+    except ValueError as e: raise AudioError('IntModel', str(e)) from None
+    for k in ('suppress_rows', 'merge_rows', 'min_rows'):
+        if p[k] > 2**32 - 1: raise AudioError('event rules', f'{k} = {p[k]} rows do not fit the 32 bits of ta_detector_cfg')
+    try: mult, shift = log2e_factor(intmodel.output_scale)
+    except ValueError as e: return dict(p, log2e_mult=0, log2e_shift=0, problem=str(e))   # the Python reference cannot decide on these logits either
+    return dict(p, log2e_mult=mult, log2e_shift=shift, problem=None)
+
+# %% ../nbs/08b_export_c.ipynb #9b4faa75
+def _indent(opening:str) -> str: return ' ' * len(opening)   # continuation lines of a call or declaration opened by `opening`
+
+def detector_c(intmodel, prefix:str='app') -> tuple[str, str]:
+    "`(header body, source)` of the decision layer of `intmodel`: its rules as `<prefix>_detector_cfg`, and `<prefix>_detect_*`."
+    p, P, rules = decision_params(intmodel), prefix.upper(), event_rules_of(intmodel)
+    body = (f"/* The event decision layer (ta_events.h) with the artifact's event rules (tinyaudio.events.EventRules):\n"
+            f" * {c_comment(json.dumps(rules.to_dict()))}\n"
+            f" * A row is a window's scores, in the order the stream completes them; row i stands for the stretch of\n"
+            f" * {P}_WINDOW_HOP_SAMPLES samples from i * {P}_WINDOW_HOP_SAMPLES + ({P}_WINDOW_SAMPLES - {P}_WINDOW_HOP_SAMPLES) / 2.\n"
+            f" * An event is [onset_row, end_row) of class label; peak_q15 its highest smoothed posterior (32768 = 1). */\n"
+            f"#define {P}_MAX_EVENTS {p['n_classes']}u   /* the most events one push or flush reports: one per class */\n"
+            f"#define {P}_SMOOTH_HOPS {p['smooth_hops']}u\n#define {P}_EMA_Q15 {p['ema_q15']}\n"
+            f"#define {P}_SUPPRESS_ROWS {p['suppress_rows']}u\n#define {P}_MERGE_ROWS {p['merge_rows']}u\n"
+            f"#define {P}_MIN_ROWS {p['min_rows']}u\n#define {P}_LOG2E_MULT {p['log2e_mult']}\n#define {P}_LOG2E_SHIFT {p['log2e_shift']}u\n"
+            + (f"/* No decision layer for this artifact: {c_comment(p['problem'])}.\n"
+               f" * {P}_LOG2E_MULT is 0, so {prefix}_detect_reset and {prefix}_listen_reset return TA_ERR_CONFIG. */\n" if p['problem'] else '') +
+            f"extern const ta_detector_cfg {prefix}_detector_cfg;\n"
+            f"/* Call {prefix}_detect_reset first (it checks {prefix}_detector_cfg). Push: one window's scores (n_scores ==\n"
+            f" * {P}_N_CLASSES, the logits of {prefix}_run) -> the events final with it into events (max_events >= {P}_MAX_EVENTS),\n"
+            f" * their number into *n_events, in class order. Flush: the stream ended; the events still on end at the last\n"
+            f" * row, every pending one is reported, and the detector starts over. */\n"
+            f"ta_status {prefix}_detect_reset(void);\n"
+            f"ta_status {prefix}_detect_push(const int32_t *scores, size_t n_scores, ta_event *events, size_t max_events,\n"
+            f"{_indent(f'ta_status {prefix}_detect_push(')}size_t *n_events);\n"
+            f"ta_status {prefix}_detect_flush(ta_event *events, size_t max_events, size_t *n_events);\n")
+    cfg = dict(on_q15=f'{prefix}_on_q15', off_q15=f'{prefix}_off_q15', n_on=f'{P}_N_CLASSES', n_off=f'{P}_N_CLASSES',
+               n_classes=f'{P}_N_CLASSES', smooth_hops=f'{P}_SMOOTH_HOPS', ema_q15=f'{P}_EMA_Q15',
+               suppress_rows=f'{P}_SUPPRESS_ROWS', merge_rows=f'{P}_MERGE_ROWS', min_rows=f'{P}_MIN_ROWS',
+               log2e_mult=f'{P}_LOG2E_MULT', log2e_shift=f'{P}_LOG2E_SHIFT')
+    c = (f"/* per class, in score order: Q15 levels that start and end an event ({Q15 + 1}: never, a background class) */\n"
+         f"{c_array('int32_t', f'{prefix}_on_q15', p['on_q15'])}{c_array('int32_t', f'{prefix}_off_q15', p['off_q15'])}\n"
+         f"const ta_detector_cfg {prefix}_detector_cfg = {{\n{_struct_init(cfg)}\n}};\n\n"
+         f"static int32_t {prefix}_history[{P}_SMOOTH_HOPS * {P}_N_CLASSES];\nstatic int32_t {prefix}_smoothed[{P}_N_CLASSES];\n"
+         f"static ta_detector_class {prefix}_classes[{P}_N_CLASSES];\nstatic ta_detector {prefix}_detector;\n\n"
+         f"ta_status {prefix}_detect_reset(void) {{\n"
+         f"    return ta_detector_init(&{prefix}_detector, &{prefix}_detector_cfg, {prefix}_history, {P}_SMOOTH_HOPS * {P}_N_CLASSES,\n"
+         f"{_indent('    return ta_detector_init(')}{prefix}_smoothed, {P}_N_CLASSES, {prefix}_classes, {P}_N_CLASSES);\n}}\n\n"
+         f"ta_status {prefix}_detect_push(const int32_t *scores, size_t n_scores, ta_event *events, size_t max_events,\n"
+         f"{_indent(f'ta_status {prefix}_detect_push(')}size_t *n_events) {{\n"
+         f"    return ta_detector_push(&{prefix}_detector, scores, n_scores, events, max_events, n_events);\n}}\n\n"
+         f"ta_status {prefix}_detect_flush(ta_event *events, size_t max_events, size_t *n_events) {{\n"
+         f"    return ta_detector_flush(&{prefix}_detector, events, max_events, n_events);\n}}\n")
+    return body, c
+
+# %% ../nbs/08b_export_c.ipynb #2cd6dc11
 def pipeline_c(intmodel, prefix:str='app') -> tuple[str, str]:
-    "`(header, source)` of the glue from an audio window (or a stream) to class scores."
+    "`(header, source)` of the glue from an audio window (or a stream) to class scores, and from a stream to events."
     if intmodel.frontend is None: raise AudioError('IntModel', 'has no frontend: only the network can be exported')
     P = prefix.upper()
     body = (f"/* audio: n_samples == {P}_WINDOW_SAMPLES float samples in [-1, 1] at {P}_SAMPLE_RATE Hz (finite samples\n"
@@ -327,8 +391,25 @@ def pipeline_c(intmodel, prefix:str='app') -> tuple[str, str]:
             f"ta_status {prefix}_stream_push(const float *x, size_t n, size_t *consumed, int32_t *scores, size_t n_scores,\n"
             f"                             uint8_t *have_scores);\n"
             f"/* NaN or infinite samples the stream replaced since the last reset */\n"
-            f"ta_status {prefix}_stream_nonfinite(uint64_t *count);\n")
-    h = c_header(f'{prefix}_pipeline.h', 'log-mel frontend + integer network', [f'{prefix}_frontend.h', f'{prefix}_model.h', 'ta_stream.h'], body)
+            f"ta_status {prefix}_stream_nonfinite(uint64_t *count);\n\n")
+    decision_h, decision_c = detector_c(intmodel, prefix)
+    body += (f"{decision_h}\n"
+             f"/* Listening: audio in, events out. Call {prefix}_listen_reset first. {prefix}_listen_push pushes audio through\n"
+             f" * {prefix}_stream_push (the same blocks and *consumed: it returns when a window completes; push the rest,\n"
+             f" * x + *consumed, next); each window's scores go through {prefix}_detect_push, and the events final with that\n"
+             f" * window come back in events (max_events >= {P}_MAX_EVENTS), their number in *n_events (0 when no window\n"
+             f" * completed). TA_ERR_NONFINITE: the window held a replaced sample; it was still decided on, as the stream\n"
+             f" * still scores it. {prefix}_listen_flush: the audio ended; the events still on end with the last window,\n"
+             f" * every pending one is reported, and the stream and the detector start over. */\n"
+             f"ta_status {prefix}_listen_reset(void);\n"
+             f"ta_status {prefix}_listen_push(const float *x, size_t n, size_t *consumed, ta_event *events, size_t max_events,\n"
+             f"{_indent(f'ta_status {prefix}_listen_push(')}size_t *n_events);\n"
+             f"ta_status {prefix}_listen_flush(ta_event *events, size_t max_events, size_t *n_events);\n"
+             f"/* the scores of the latest window {prefix}_listen_push decided on (zeros before one; n_scores == {P}_N_CLASSES)\n"
+             f" * and the number of windows decided on since the last reset */\n"
+             f"ta_status {prefix}_listen_scores(int32_t *scores, size_t n_scores, uint64_t *rows);\n")
+    h = c_header(f'{prefix}_pipeline.h', 'log-mel frontend + integer network + event decision layer',
+                 [f'{prefix}_frontend.h', f'{prefix}_model.h', 'ta_stream.h', 'ta_events.h'], body)
     quantize = (f"ta_quantize_input({{src}}, {P}_N_FEATURES, {P}_INPUT_SCALE, {P}_INPUT_ZERO_POINT, {P}_INPUT_MIN, {P}_INPUT_MAX,\n"
                 f"                             {{dst}}, {{n_dst}})")
     c = (f"/* {prefix}_pipeline.c: generated by tinyaudio, do not edit. */\n#include \"{prefix}_pipeline.h\"\n\n"
@@ -359,7 +440,29 @@ def pipeline_c(intmodel, prefix:str='app') -> tuple[str, str]:
          f"    if (st != TA_OK) return st;\n    st = {prefix}_run({prefix}_input, {P}_INPUT_SIZE, scores, n_scores);\n"
          f"    return st != TA_OK ? st : pushed;\n}}\n\n"
          f"ta_status {prefix}_stream_nonfinite(uint64_t *count) {{\n"
-         f"    TA_REQUIRE(count, TA_ERR_NULL);\n    *count = {prefix}_stream.nonfinite_samples;\n    return TA_OK;\n}}\n")
+         f"    TA_REQUIRE(count, TA_ERR_NULL);\n    *count = {prefix}_stream.nonfinite_samples;\n    return TA_OK;\n}}\n\n"
+         f"{decision_c}\n"
+         f"static int32_t {prefix}_listen_row[{P}_N_CLASSES];\n\n"
+         f"ta_status {prefix}_listen_reset(void) {{\n"
+         f"    size_t i;\n    ta_status st = {prefix}_stream_reset();\n    if (st != TA_OK) return st;\n"
+         f"    for (i = 0; i < {P}_N_CLASSES; i++) {prefix}_listen_row[i] = 0;\n    return {prefix}_detect_reset();\n}}\n\n"
+         f"ta_status {prefix}_listen_push(const float *x, size_t n, size_t *consumed, ta_event *events, size_t max_events,\n"
+         f"{_indent(f'ta_status {prefix}_listen_push(')}size_t *n_events) {{\n"
+         f"    ta_status st, pushed;\n    uint8_t have_scores = 0u;\n    TA_REQUIRE(events && n_events, TA_ERR_NULL);\n"
+         f"    TA_REQUIRE(max_events >= {P}_MAX_EVENTS, TA_ERR_SIZE);\n"
+         f"    pushed = {prefix}_stream_push(x, n, consumed, {prefix}_listen_row, {P}_N_CLASSES, &have_scores);\n"
+         f"    if ((pushed != TA_OK && pushed != TA_ERR_NONFINITE) || !have_scores) {{\n"
+         f"        if (pushed == TA_OK) *n_events = 0u;\n        return pushed;\n    }}\n"
+         f"    /* TA_ERR_NONFINITE comes with a window: decide on it, then report it */\n"
+         f"    st = {prefix}_detect_push({prefix}_listen_row, {P}_N_CLASSES, events, max_events, n_events);\n"
+         f"    return st != TA_OK ? st : pushed;\n}}\n\n"
+         f"ta_status {prefix}_listen_flush(ta_event *events, size_t max_events, size_t *n_events) {{\n"
+         f"    ta_status st = {prefix}_detect_flush(events, max_events, n_events);\n"
+         f"    return st != TA_OK ? st : {prefix}_listen_reset();\n}}\n\n"
+         f"ta_status {prefix}_listen_scores(int32_t *scores, size_t n_scores, uint64_t *rows) {{\n"
+         f"    size_t i;\n    TA_REQUIRE(scores && rows, TA_ERR_NULL);\n    TA_REQUIRE(n_scores == {P}_N_CLASSES, TA_ERR_SIZE);\n"
+         f"    for (i = 0; i < {P}_N_CLASSES; i++) scores[i] = {prefix}_listen_row[i];\n"
+         f"    *rows = {prefix}_detector.row;\n    return TA_OK;\n}}\n")
     return h, c
 
 # %% ../nbs/08b_export_c.ipynb #5b96c6c2

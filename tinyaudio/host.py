@@ -7,20 +7,22 @@ Docs: https://tinyaudio.github.io/tinyaudio/host.html.md"""
 
 # %% ../nbs/08c_host.ipynb #e20a0b87
 from __future__ import annotations
-import copy, ctypes, re, shutil, subprocess, tempfile
+import contextlib, copy, ctypes, math, re, shutil, subprocess, tempfile
 from pathlib import Path
 import numpy as np
+from fastcore.basics import patch
 from .core import AudioError, package_dir
 from .cgen import STRICT_CFLAGS
 from .features import FrontendConfig
 from .intmodel import IntModel, artifact_digest
-from .export_c import write_c_project, c_sources, class_names_of, input_storage_offset
+from .export_c import write_c_project, c_sources, class_names_of, input_storage_offset, event_rules_of
+from .events import Event, EventRules, event_of_rows, log2e_factor, _in_time_order
 from .testing import random_intmodel, synthetic_signals   # the fuzz target's model and seed inputs
 
 # %% auto #0
 __all__ = ['STATUS_MEANING', 'FUZZ_PACKAGES', 'FUZZ_CFLAGS', 'require_tool', 'compile_host_library', 'HostProject', 'to_int16',
-           'stream_starts', 'fuzz_source', 'fuzz_frontend', 'fuzz_intmodel', 'fuzz_seed_corpus', 'fuzzer_problem',
-           'build_stream_fuzzer', 'parse_fuzz_log', 'run_fuzzer']
+           'stream_starts', 'TaEvent', 'TaDetectorCfg', 'fuzz_source', 'fuzz_frontend', 'fuzz_intmodel',
+           'fuzz_seed_corpus', 'fuzzer_problem', 'build_stream_fuzzer', 'parse_fuzz_log', 'run_fuzzer']
 
 # %% ../nbs/08c_host.ipynb #a5fb2217
 def require_tool(tool:str, package:str):
@@ -40,6 +42,13 @@ def compile_host_library(sources, out, include_dirs=(), cflags=None, cc:str='gcc
 
 # %% ../nbs/08c_host.ipynb #53d73b33
 def _ptr(a:np.ndarray, ctype): return a.ctypes.data_as(ctypes.POINTER(ctype))
+
+def _in_blocks(audio:np.ndarray, block_sizes):
+    "`audio` in consecutive blocks whose sizes cycle through `block_sizes`."
+    pos, i = 0, 0
+    while pos < len(audio):
+        yield audio[pos:pos + block_sizes[i % len(block_sizes)]]
+        pos, i = pos + block_sizes[i % len(block_sizes)], i + 1
 
 STATUS_MEANING = {'TA_ERR_NONFINITE': 'the audio holds NaN or infinite samples'}  # what an error says beyond its name
 
@@ -156,10 +165,9 @@ class HostProject:
         "Push `audio` through `<prefix>_stream_push` in blocks cycling through `block_sizes` -> scores `(n_windows, n_classes)` and each window's status."
         audio = np.ascontiguousarray(audio, np.float32).ravel()
         self._call(f'{self.prefix}_stream_reset')
-        scores, out, statuses, pos, i = np.zeros(self.n_classes, np.int32), [], [], 0, 0
+        scores, out, statuses = np.zeros(self.n_classes, np.int32), [], []
         consumed, ready = ctypes.c_size_t(0), ctypes.c_uint8(0)
-        while pos < len(audio):
-            block = audio[pos:pos + block_sizes[i % len(block_sizes)]]; i += 1
+        for block in _in_blocks(audio, block_sizes):
             done = 0
             while done < len(block):
                 rest = block[done:]
@@ -169,7 +177,6 @@ class HostProject:
                 if st != 'TA_OK' and not ready.value: raise AudioError(self.dir, f'{st} without a window: the stream broke its contract')
                 done += consumed.value
                 if ready.value: out.append(scores.copy()); statuses.append(st)
-            pos += len(block)
         return np.array(out, np.int32).reshape(-1, self.n_classes), statuses
 
     def stream(self, audio:np.ndarray, block_sizes=(160,)) -> np.ndarray:
@@ -216,6 +223,94 @@ def stream_starts(intmodel:IntModel, n_samples:int) -> range:
     "Start samples of the windows a stream of `n_samples` samples completes (one every window hop of the artifact)."
     w = intmodel.frontend.windowing()
     return range(0, n_samples - w['window_samples'] + 1, w['hop_samples'])
+
+# %% ../nbs/08c_host.ipynb #855fdb41
+class TaEvent(ctypes.Structure):
+    "`ta_event` of `ta_events.h`."
+    _fields_ = [('onset_row', ctypes.c_uint64), ('end_row', ctypes.c_uint64), ('peak_q15', ctypes.c_int32), ('label', ctypes.c_uint16)]
+
+class TaDetectorCfg(ctypes.Structure):
+    "`ta_detector_cfg` of `ta_events.h` (the levels are pointers: keep their arrays alive while it is used)."
+    _fields_ = [('on_q15', ctypes.POINTER(ctypes.c_int32)), ('off_q15', ctypes.POINTER(ctypes.c_int32)), ('n_on', ctypes.c_size_t),
+                ('n_off', ctypes.c_size_t), ('n_classes', ctypes.c_uint16), ('smooth_hops', ctypes.c_uint16), ('ema_q15', ctypes.c_int32),
+                ('suppress_rows', ctypes.c_uint32), ('merge_rows', ctypes.c_uint32), ('min_rows', ctypes.c_uint32), ('log2e_mult', ctypes.c_int32),
+                ('log2e_shift', ctypes.c_uint8)]
+
+@patch
+def posteriors_q15(self:HostProject, logits, output_scale:float|None=None) -> np.ndarray:
+    "`ta_posteriors_q15` on each row of int32 `logits` (at the artifact's output scale unless given): Q15 posteriors."
+    x = np.asarray(logits, np.int64)
+    if x.ndim == 0 or not x.shape[-1] or x.min() < -2**31 or x.max() >= 2**31: raise ValueError(f'logits must be rows of int32 values, got shape {x.shape}')
+    rows = np.ascontiguousarray(x.reshape(-1, x.shape[-1]), np.int32)
+    (k, shift), out = log2e_factor(self.intmodel.output_scale if output_scale is None else output_scale), np.zeros_like(rows)
+    for row, post in zip(rows, out):
+        self._call('ta_posteriors_q15', _ptr(row, ctypes.c_int32), ctypes.c_size_t(len(row)), ctypes.c_int32(k), ctypes.c_uint8(shift),
+                   _ptr(post, ctypes.c_int32), ctypes.c_size_t(len(post)))
+    return out.reshape(x.shape)
+
+@patch
+def _c_events(self:HostProject, buf, n:int, rules:EventRules|None=None) -> list[Event]:
+    "The first `n` `TaEvent`s of `buf` as `Event`s, their rows in seconds by `rules` (default: those the C was exported with)."
+    rules, names = rules or event_rules_of(self.intmodel), class_names_of(self.intmodel)
+    return [event_of_rows(rules, names, e.label, e.onset_row, e.end_row, e.peak_q15) for e in buf[:n]]
+
+@patch
+def detector_events(self:HostProject, logit_rows) -> list[Event]:
+    "`<prefix>_detect_push` on each row of int32 logits `(n, n_classes)`, then `_detect_flush`: the events in time order."
+    rows = np.asarray(logit_rows)
+    if rows.ndim != 2 or rows.shape[1] != self.n_classes: raise ValueError(f'logit rows must be (n, {self.n_classes}), got shape {rows.shape}')
+    rows, p = np.ascontiguousarray(rows, np.int32), self.prefix
+    buf, n = (TaEvent*self.n_classes)(), ctypes.c_size_t(0)
+    self._call(f'{p}_detect_reset')
+    events = []
+    for row in rows:
+        self._call(f'{p}_detect_push', _ptr(row, ctypes.c_int32), ctypes.c_size_t(len(row)), buf, ctypes.c_size_t(len(buf)), ctypes.byref(n))
+        events += self._c_events(buf, n.value)
+    self._call(f'{p}_detect_flush', buf, ctypes.c_size_t(len(buf)), ctypes.byref(n))
+    return _in_time_order(events + self._c_events(buf, n.value))
+
+@patch
+def _check_rules(self:HostProject, rules:EventRules|None):
+    "Raise unless `rules` (None: the exported ones) decide as the rules the C was exported with, on the same windows."
+    if rules is None: return
+    names, exported = class_names_of(self.intmodel), event_rules_of(self.intmodel)
+    mine, theirs = rules.integer(names), exported.integer(names)
+    if not (all(np.array_equal(mine[k], theirs[k]) for k in mine) and math.isclose(rules.hop_s, exported.hop_s)
+            and math.isclose(rules.window_s, exported.window_s)):
+        raise AudioError(self.dir, f'the C runs the event rules it was exported with ({exported}), not {rules}: '
+                                   'export the artifact with these rules (IntModel.event_rules) to run them in C')
+
+@patch
+def listen_blocks(self:HostProject, blocks, rules:EventRules|None=None, progress=None) -> tuple[np.ndarray, list[Event]]:
+    "Audio `blocks` through `<prefix>_listen_push`, then `_listen_flush`: score rows `(n_windows, n_classes)` and events in time order."
+    self._check_rules(rules)
+    p, C, sr = self.prefix, self.n_classes, self.frontend.sample_rate
+    buf, n, consumed, rows, scores = (TaEvent*C)(), ctypes.c_size_t(0), ctypes.c_size_t(0), ctypes.c_uint64(0), np.zeros(C, np.int32)
+    out, events, spoiled = [], [], []
+    self._call(f'{p}_listen_reset')
+    with (progress if progress is not None else contextlib.nullcontext()) as bar:
+        for block in blocks:
+            block, done = np.ascontiguousarray(block, np.float32).ravel(), 0
+            while done < len(block):
+                rest = block[done:]
+                st = self._call(f'{p}_listen_push', _ptr(rest, ctypes.c_float), ctypes.c_size_t(len(rest)), ctypes.byref(consumed),
+                                buf, ctypes.c_size_t(C), ctypes.byref(n), allow=('TA_OK', 'TA_ERR_NONFINITE'))
+                done += consumed.value
+                events += self._c_events(buf, n.value, rules)
+                self._call(f'{p}_listen_scores', _ptr(scores, ctypes.c_int32), ctypes.c_size_t(C), ctypes.byref(rows))
+                if rows.value > len(out): out.append(scores.copy())
+                elif st != 'TA_OK': raise AudioError(self.dir, f'{st} without a window: the stream broke its contract')
+                if st != 'TA_OK': spoiled.append(len(out) - 1)
+            if bar is not None: bar.update(len(block)/sr)
+    self._call(f'{p}_listen_flush', buf, ctypes.c_size_t(C), ctypes.byref(n))
+    events += self._c_events(buf, n.value, rules)
+    if spoiled: raise AudioError(self.dir/f'{p}_listen_push', f'{_returned("TA_ERR_NONFINITE")} for windows {spoiled}')
+    return np.array(out, np.int32).reshape(-1, C), _in_time_order(events)
+
+@patch
+def listen(self:HostProject, audio:np.ndarray, block_sizes=(160,)) -> list[Event]:
+    "The events of `listen_blocks` on `audio` pushed in blocks cycling through `block_sizes`."
+    return self.listen_blocks(_in_blocks(np.ascontiguousarray(audio, np.float32).ravel(), block_sizes))[1]
 
 # %% ../nbs/08c_host.ipynb #e1cd5a21
 FUZZ_PACKAGES = 'clang libclang-rt-14-dev'  # libFuzzer's runtime; the -rt package must match clang's major version

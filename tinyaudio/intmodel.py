@@ -15,13 +15,14 @@ import torch
 from fastcore.basics import patch
 from .core import AudioError, atomic_write
 from .features import FrontendConfig, LogMel, mel_filterbank
+from .events import EventRules
 from .models import LayerError, layer_macs
 
 # %% auto #0
-__all__ = ['INTMODEL_SPEC', 'OPS', 'CLIP_POOLINGS', 'ARTIFACT_FORMAT', 'ARTIFACT_VERSION', 'IntLayer', 'qrange', 'check_layer',
-           'IntModel', 'artifact_digest', 'requant_factors', 'round_half_even_div', 'is_po2', 'quantize_input',
-           'int_reference', 'int_logits_to_float', 'stored_weight_bits', 'packed_weight_bytes', 'network_macs',
-           'deployed_window_scores', 'clip_scores', 'clip_probabilities', 'decide', 'clip_decision']
+__all__ = ['INTMODEL_SPEC', 'OPS', 'CLIP_POOLINGS', 'ARTIFACT_FORMAT', 'ARTIFACT_VERSION', 'READABLE_VERSIONS', 'IntLayer',
+           'qrange', 'check_layer', 'IntModel', 'artifact_digest', 'requant_factors', 'round_half_even_div', 'is_po2',
+           'quantize_input', 'int_reference', 'int_logits_to_float', 'stored_weight_bits', 'packed_weight_bytes',
+           'network_macs', 'deployed_window_scores', 'clip_scores', 'clip_probabilities', 'decide', 'clip_decision']
 
 # %% ../nbs/07a_intmodel.ipynb #11aa16b5
 INTMODEL_SPEC = """IntModel: input_shape (C,H,W); input_scale, input_zero_point, input_bits, input_signed;
@@ -29,7 +30,8 @@ layers (IntLayer list, applied in order, batch of one, CHW row-major); output_sc
 po2, per_channel; frontend (FrontendConfig: log-mel and the analysis windows; its input_shape equals input_shape);
 class_names (one per logit); clip_pooling ('mean_logits': the clip score of class c is rhe(sum of the windows' logits c,
 number of windows)); unknown_threshold (None, or a clip whose top softmax(output_scale * clip scores) is below it is
-'unknown'); meta.
+'unknown'); event_rules (None, or the fields of tinyaudio.events.EventRules, hop_s and window_s those of the windows);
+meta.
 IntLayer: name, op in {conv2d, depthwise, dense, maxpool, avgpool, flatten}; in_shape, out_shape (C,H,W) ((N,1,1) for
 dense and flatten); weight int8 (int16 if w_bits > 8): OIHW conv2d, (C,1,kh,kw) depthwise, [O,I] dense, else None;
 w_bits; bias int32 [O] at accumulator scale or None; stride (sh,sw); padding (pt,pl,pb,pr); kernel (kh,kw);
@@ -180,6 +182,7 @@ class IntModel:
     class_names:list|None = None
     clip_pooling:str = 'mean_logits'
     unknown_threshold:float|None = None
+    event_rules:dict|None = None
     meta:dict = field(default_factory=dict)
 
     def __post_init__(self): self.validate()
@@ -232,11 +235,26 @@ class IntModel:
             raise ValueError(f"IntModel: clip_pooling {self.clip_pooling!r} is not one of {CLIP_POOLINGS}")
         if self.unknown_threshold is not None and not 0 <= self.unknown_threshold <= 1:
             raise ValueError(f"IntModel: unknown_threshold must be in [0, 1], got {self.unknown_threshold}")
+        if self.event_rules is not None: self.rules()
         return self
+
+    def rules(self) -> EventRules|None:
+        "The event rules, checked: known fields and classes, the hop and window of the artifact's windows."
+        if self.event_rules is None: return None
+        if not isinstance(self.event_rules, dict): raise ValueError("IntModel: event_rules must be a dict of EventRules fields")
+        if self.frontend is None or self.class_names is None: raise ValueError("IntModel: event_rules need the frontend and the class names")
+        try: rules = EventRules.from_dict(self.event_rules); rules.integer(self.class_names)
+        except (TypeError, ValueError) as e: raise ValueError(f"IntModel: event_rules: {e}") from None
+        w, sr = self.frontend.windowing(), self.frontend.sample_rate
+        if not (math.isclose(rules.hop_s, w['hop_samples'] / sr) and math.isclose(rules.window_s, w['window_samples'] / sr)):
+            raise ValueError(f"IntModel: event_rules are for a {rules.window_s:g} s window every {rules.hop_s:g} s; "
+                             f"the artifact's windows are {w['window_samples'] / sr:g} s every {w['hop_samples'] / sr:g} s")
+        return rules
 
 # %% ../nbs/07a_intmodel.ipynb #1d2d5c6e
 ARTIFACT_FORMAT = 'tinyaudio-intmodel'
-ARTIFACT_VERSION = 2   # 2: frontend, windows, class names and clip decision in the file; the arrays' hash
+ARTIFACT_VERSION = 3   # 2: frontend, windows, class names and clip decision in the file; the arrays' hash; 3: event rules
+READABLE_VERSIONS = (2, 3)   # a version-2 file is a version-3 one without event rules
 
 _ARRAYS = ('weight', 'bias', 'multiplier', 'shift')
 _TUPLE_FIELDS = ('input_shape', 'in_shape', 'out_shape', 'stride', 'padding', 'kernel')
@@ -257,7 +275,7 @@ def _describe(im:IntModel) -> tuple[dict, dict]:
     "(JSON-able description, {key: array}) with arrays keyed `'{layer index}.{field}'`."
     desc = {k: getattr(im, k) for k in ('input_shape', 'input_scale', 'input_zero_point', 'input_bits', 'input_signed',
                                         'output_scale', 'output_zero_point', 'output_bits', 'po2', 'per_channel',
-                                        'class_names', 'clip_pooling', 'unknown_threshold', 'meta')}
+                                        'class_names', 'clip_pooling', 'unknown_threshold', 'event_rules', 'meta')}
     desc['frontend'] = None if im.frontend is None else im.frontend.to_dict()
     desc['windowing'] = None if im.frontend is None else im.frontend.windowing()
     layers, arrays = [], {}
@@ -299,8 +317,8 @@ def _read_json(path:Path) -> dict:
     except (json.JSONDecodeError, UnicodeDecodeError) as e: raise AudioError(path, f'not a readable integer model (truncated or not JSON: {e})') from None
     if not isinstance(desc, dict) or desc.get('format') != ARTIFACT_FORMAT:
         raise AudioError(path, f"not a tinyaudio integer model (format {desc.get('format') if isinstance(desc, dict) else None!r})")
-    if desc.get('version') != ARTIFACT_VERSION:
-        raise AudioError(path, f"integer model version {desc.get('version')!r}: this tinyaudio reads version {ARTIFACT_VERSION}; "
+    if desc.get('version') not in READABLE_VERSIONS:
+        raise AudioError(path, f"integer model version {desc.get('version')!r}: this tinyaudio reads versions {', '.join(map(str, READABLE_VERSIONS))}; "
                                "export the run again (`tinyaudio export`)")
     return desc
 

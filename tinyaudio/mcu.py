@@ -20,11 +20,11 @@ from .export_c import write_c_project, c_sources, project_texts, library_name, e
 
 # %% auto #0
 __all__ = ['MCU_ENV', 'MCU_PACKAGES', 'BENCH_FILES', 'TOOLS', 'BOARDS', 'M4_FLAGS', 'REGION_FRONTEND', 'REGION_NETWORK',
-           'REGION_FRAME', 'REGION_FRAME_Q', 'REGION_LAYER0', 'bench_dir', 'toolchain_problem', 'check_toolchain',
-           'board', 'linker_script', 'check_warnings', 'McuResult', 'plugin_path', 'build_elf', 'elf_sizes',
-           'qemu_command', 'mcu_run', 'flash_ram_by_object', 'pipeline_main_c', 'parse_pipeline_output',
-           'measure_project', 'run_pipeline_on_mcu', 'exported_footprint', 'mcu_report', 'make_library', 'run_example',
-           'parse_example_output']
+           'REGION_FRAME', 'REGION_FRAME_Q', 'REGION_DECISION', 'REGION_LAYER0', 'DECISION_ROWS', 'bench_dir',
+           'toolchain_problem', 'check_toolchain', 'board', 'linker_script', 'check_warnings', 'McuResult',
+           'plugin_path', 'build_elf', 'elf_sizes', 'qemu_command', 'mcu_run', 'flash_ram_by_object', 'pipeline_main_c',
+           'parse_pipeline_output', 'measure_project', 'run_pipeline_on_mcu', 'exported_footprint', 'mcu_report',
+           'make_library', 'run_example', 'parse_example_output']
 
 # %% ../nbs/09_mcu.ipynb #f79b4361
 MCU_ENV = 'TINYAUDIO_MCU'
@@ -222,7 +222,8 @@ def flash_ram_by_object(result_or_map) -> dict[str, tuple[int, int]]:
     return {k: (flash[k], ram[k]) for k in sorted(set(flash) | set(ram), key=lambda k: -(flash[k] + ram[k]))}
 
 # %% ../nbs/09_mcu.ipynb #944cc7f8
-REGION_FRONTEND, REGION_NETWORK, REGION_FRAME, REGION_FRAME_Q, REGION_LAYER0 = 1, 2, 3, 4, 16
+REGION_FRONTEND, REGION_NETWORK, REGION_FRAME, REGION_FRAME_Q, REGION_DECISION, REGION_LAYER0 = 1, 2, 3, 4, 5, 16
+DECISION_ROWS = 16   # decision-layer pushes the bench times (their mean is the cost per hop)
 
 def pipeline_main_c(intmodel:IntModel, audio:np.ndarray, prefix:str='app') -> str:
     "A bench `main.c` running `<prefix>_extract` and `<prefix>_run` on one window of `audio` and printing every output."
@@ -246,6 +247,12 @@ static int8_t input[{P}_INPUT_SIZE];
 static int32_t scores[{P}_N_CLASSES];
 static float frame_mels[{P}_N_MELS];
 static float scratch[{P}_N_FFT];
+static ta_detector_cfg decision_cfg;
+static ta_detector decision;
+static int32_t decision_history[{P}_SMOOTH_HOPS * {P}_N_CLASSES];
+static int32_t decision_smoothed[{P}_N_CLASSES];
+static ta_detector_class decision_classes[{P}_N_CLASSES];
+static ta_event events[{P}_MAX_EVENTS];
 
 void ta_profile_begin(uint32_t layer);
 void ta_profile_end(uint32_t layer);
@@ -264,7 +271,7 @@ static void print_floats(const char *tag, const float *x, size_t n) {{
 
 int main(void) {{
     ta_status st;
-    size_t i;
+    size_t i, n_events;
     mcu_bench_begin({REGION_FRAME});
     st = ta_logmel_frame(&{prefix}_frontend, test_audio + {off}, {P}_WIN_LENGTH, scratch, {P}_N_FFT, frame_mels, {P}_N_MELS);
     mcu_bench_end({REGION_FRAME});
@@ -281,6 +288,17 @@ int main(void) {{
     st = {prefix}_run(input, {P}_INPUT_SIZE, scores, {P}_N_CLASSES);
     mcu_bench_end({REGION_NETWORK});
     if (st != TA_OK) return 30 + (int)st;
+    decision_cfg = {prefix}_detector_cfg;
+    if (decision_cfg.log2e_mult < 1) decision_cfg.log2e_mult = 1;   /* no decision layer in this artifact: time one alike */
+    st = ta_detector_init(&decision, &decision_cfg, decision_history, {P}_SMOOTH_HOPS * {P}_N_CLASSES, decision_smoothed,
+                          {P}_N_CLASSES, decision_classes, {P}_N_CLASSES);
+    if (st != TA_OK) return 50 + (int)st;
+    for (i = 0; i < {DECISION_ROWS}u; i++) {{
+        mcu_bench_begin({REGION_DECISION});
+        st = ta_detector_push(&decision, scores, {P}_N_CLASSES, events, {P}_MAX_EVENTS, &n_events);
+        mcu_bench_end({REGION_DECISION});
+        if (st != TA_OK) return 50 + (int)st;
+    }}
     print_floats("features", features, {P}_N_FEATURES);
     for (i = 0; i < {P}_INPUT_SIZE; i++) printf("%s%d%s", (i % 32u) ? " " : "input ", (int)input[i], (i % 32u == 31u || i + 1u == {P}_INPUT_SIZE) ? "\\n" : "");
     for (i = 0; i < {P}_N_CLASSES; i++) printf("score %ld\\n", (long)scores[i]);
@@ -334,17 +352,19 @@ def exported_footprint(result:McuResult, prefix:str='app') -> tuple[int, int]:
     return sum(f for f, _ in sizes), sum(r for _, r in sizes)
 
 def mcu_report(result:McuResult, intmodel:IntModel, clock_hz:float=80e6, prefix:str='app') -> dict:
-    "The headline figures of a `measure_project` run: footprint, instructions per frame, window, hop and MAC, real-time factor."
+    "The headline figures of a `measure_project` run: footprint, instructions per frame, window, hop (with and without the decision layer) and MAC, real-time factor."
     regions, w = result.regions, intmodel.frontend.windowing()
     macs, net, frame = network_macs(intmodel), regions[REGION_NETWORK]['insns'], regions[REGION_FRAME]['insns']
     insns_per_hop = w['hop_frames']*frame + net
+    decision = round(regions[REGION_DECISION]['insns']/regions[REGION_DECISION]['calls'])
     hop_s = w['hop_samples']/intmodel.frontend.sample_rate
     flash, ram = exported_footprint(result, prefix) if result.build_dir is not None else (None, None)
     return dict(flash=result.flash, ram=result.ram, stack=result.stack_used, exported_flash=flash, exported_ram=ram,
                 insns_frame=frame, insns_frame_q=regions[REGION_FRAME_Q]['insns'],
                 insns_window_frontend=regions[REGION_FRONTEND]['insns'], insns_window_network=net, macs=macs,
                 insns_per_mac=net/max(macs, 1), frames_per_window=w['frames_per_window'], hop_frames=w['hop_frames'],
-                hop_s=hop_s, insns_per_hop=insns_per_hop, clock_hz=clock_hz, real_time_factor=insns_per_hop/clock_hz/hop_s,
+                hop_s=hop_s, insns_per_hop=insns_per_hop, insns_decision=decision, insns_per_hop_listening=insns_per_hop + decision,
+                clock_hz=clock_hz, real_time_factor=insns_per_hop/clock_hz/hop_s,
                 layers={l.name: dict(op=l.op, macs=l.macs, insns=regions[REGION_LAYER0 + i]['insns'])
                         for i, l in enumerate(intmodel.layers) if REGION_LAYER0 + i in regions})
 

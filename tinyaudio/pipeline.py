@@ -8,6 +8,7 @@ Docs: https://tinyaudio.github.io/tinyaudio/pipeline.html.md"""
 # %% ../nbs/11_pipeline.ipynb #22f95e3d
 from __future__ import annotations
 import contextlib, fcntl, functools, hashlib, json, logging, os, shutil, tempfile, time
+from dataclasses import replace
 from pathlib import Path
 from fastcore.basics import patch
 import numpy as np
@@ -37,9 +38,9 @@ def stage(what:str, times:dict|None=None):
     _log.info(f"{what}: done in {seconds:.1f} s")
     if times is not None: times[what] = seconds
 RUN_FILES = dict(info='run.json', float='float.pth', quant='quant.pth', artifact='intmodel.json', onnx='model.onnx',
-                 hls4ml='model_hls4ml.onnx', c='c', mcu='mcu', evaluation='evaluation')
-_MADE_FROM_FLOAT = ('quant', 'artifact', 'onnx', 'hls4ml', 'c', 'mcu', 'evaluation')
-_MADE_FROM_QUANT = ('artifact', 'onnx', 'hls4ml', 'c', 'mcu', 'evaluation')
+                 hls4ml='model_hls4ml.onnx', c='c', mcu='mcu', evaluation='evaluation', calibration='calibration.csv')
+_MADE_FROM_FLOAT = ('quant', 'artifact', 'onnx', 'hls4ml', 'c', 'mcu', 'evaluation', 'calibration')
+_MADE_FROM_QUANT = ('artifact', 'onnx', 'hls4ml', 'c', 'mcu', 'evaluation', 'calibration')
 
 def _sha256(path:Path) -> str: return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
@@ -309,18 +310,29 @@ def example_clip(path, frontend:FrontendConfig) -> np.ndarray:
     wave, _ = load_audio(path, frontend.sample_rate)
     return to_int16(wave[0, :round(EXAMPLE_CLIP_SECONDS * frontend.sample_rate)].numpy())
 
+def _rules_dict(rules) -> dict:
+    from tinyaudio.events import EventRules
+    return (rules if isinstance(rules, EventRules) else EventRules.from_dict(rules)).to_dict()
+
+def _deploy(run:Run, intmodel, valid:list):
+    "Write the C project of `intmodel` (its example playing the first validation clip), then the artifact."
+    from tinyaudio.export_c import write_c_project
+    intmodel.validate()
+    write_c_project(intmodel, run.file('c'), clip=example_clip(valid[0].path, intmodel.frontend))   # `make example` plays it
+    intmodel.save(run.file('artifact'))   # last: its presence says the export is complete
+
 @patch
 @_writes
 def export(self:Run,
            max_windows:int=64,                # validation windows the exports are checked on
            unknown_threshold:float|None=None, # clip confidence below which a clip is 'unknown' (None: never)
+           event_rules=None,                  # `EventRules` (or their dict) for streams; None: the defaults (see `Run.calibrate`)
           ) -> dict:
     "Write QONNX, the integer model and the C project of the quantized run; check them against each other."
     from tinyaudio.features import LogMel
     from tinyaudio.qat import to_intmodel
     from tinyaudio.export_onnx import export_qonnx_model, run_qonnx, finn_check, hls4ml_qonnx
     from tinyaudio.intmodel import quantize_input, int_reference, deployed_window_scores
-    from tinyaudio.export_c import write_c_project
     from tinyaudio.host import HostProject
     qmodel, ck = self.load_quantized()
     valid = _validation_items(self)
@@ -335,8 +347,8 @@ def export(self:Run,
     hls4ml_qonnx(onnx_path, self.file('hls4ml'))
     _log.info("export: integer model and C project")
     intmodel = to_intmodel(qmodel, frontend=ck.frontend, class_names=list(ck.vocab), unknown_threshold=unknown_threshold)
-    write_c_project(intmodel, self.file('c'), clip=example_clip(valid[0].path, ck.frontend))   # `make example` plays it
-    intmodel.save(self.file('artifact'))   # last: its presence says the export is complete
+    if event_rules is not None: intmodel = replace(intmodel, event_rules=_rules_dict(event_rules))
+    _deploy(self, intmodel, valid)
     ref = int_reference(intmodel, quantize_input(intmodel, mels))
     _log.info(f"export: compiling the C for this machine and checking it on {len(waves)} windows")
     host = HostProject(self.file('c'), intmodel=intmodel)
@@ -423,6 +435,76 @@ def evaluate(self:Run,
     plt.close(ax.figure)
     return dict(clips=len(items), split=split, engine='c' if use_c else 'python', accuracy=m['accuracy'], macro_f1=m['macro_f1'],
                 confusion_csv=str(out/'confusion.csv'), confusion_png=str(out/'confusion.png'), skipped=skipped)
+
+# %% ../nbs/11_pipeline.ipynb #ff25ecdf
+def _events_base(file, out) -> Path:
+    return Path(out) if out is not None else Path(file).with_name(Path(file).stem + '_events')
+
+@patch
+def detect(self:Run,
+           file,                # a long audio file (any rate or channel count the frontend can resample)
+           use_c:bool=False,    # the exported C, compiled for this machine, makes the scores and the events
+           out=None,            # where the events go: OUT.txt and OUT.csv (default: beside the audio, NAME_events)
+           progress:bool=False, # a progress bar on stderr
+          ) -> dict:
+    "Events of a long recording by the deployed model and its event rules, written as an Audacity label track and a CSV."
+    from tinyaudio.events import write_audacity_labels, write_events_csv
+    from tinyaudio.listen import detect_file
+    intmodel = self.artifact()
+    found = detect_file(intmodel, file, host=_c_host(self, intmodel) if use_c else None, progress=progress)
+    base, events = _events_base(file, out), found['events']
+    written = [write_audacity_labels(events, base.with_suffix('.txt')), write_events_csv(events, base.with_suffix('.csv'))]
+    counts = {name: sum(e.label == name for e in events) for name in intmodel.class_names if any(e.label == name for e in events)}
+    return dict(file=str(file), engine='c' if use_c else 'python', duration_s=found['duration_s'], windows=found['rows'],
+                events=len(events), by_label=counts, written=[str(p) for p in written], rules=found['rules'].to_dict())
+
+def _stream_truth(annotations, intmodel) -> list:
+    from tinyaudio.events import read_events
+    return read_events(annotations, labels=set(intmodel.class_names))
+
+@patch
+def evaluate_stream(self:Run,
+                    audio,                # the long recording
+                    annotations,          # its ground truth: an Audacity label track or an event CSV
+                    use_c:bool=False,     # the exported C makes the events
+                    collar_s:float=0.2,   # onset tolerance of a match, seconds
+                    progress:bool=False,
+                   ) -> dict:
+    "Event-based and segment-based F1, false alarms per hour, misses and onset delays of the deployed detector on a stream."
+    from tinyaudio.listen import detect_file
+    from tinyaudio.streams import stream_metrics
+    intmodel = self.artifact()
+    truth = _stream_truth(annotations, intmodel)
+    found = detect_file(intmodel, audio, host=_c_host(self, intmodel) if use_c else None, progress=progress)
+    labels = [n for n in intmodel.class_names if n not in found['rules'].background]
+    m = stream_metrics(truth, found['events'], found['duration_s'], labels, collar_s=collar_s)
+    return dict(audio=str(audio), annotations=str(annotations), engine='c' if use_c else 'python', duration_s=found['duration_s'],
+                true_events=len(truth), detected=len(found['events']), collar_s=collar_s, **m)
+
+@patch
+@_writes
+def calibrate(self:Run,
+              audio,                          # a validation stream (never one whose clips trained the model)
+              annotations,                    # its ground truth
+              target_fa_per_hour:float=2.0,   # false alarms per hour the rules may give on it
+              collar_s:float=0.2,
+             ) -> dict:
+    "Pick the event rules on a validation stream for a false-alarm rate and write them into the artifact and its C project."
+    from tinyaudio.listen import score_file, calibrate_rules
+    intmodel = self.artifact()
+    truth, duration = _stream_truth(annotations, intmodel), _audio_seconds(audio)
+    rules, table = calibrate_rules(intmodel, score_file(intmodel, audio), truth, duration, target_fa_per_hour, collar_s=collar_s)
+    self.remove('mcu')                                   # built from the C that changes now
+    _deploy(self, replace(intmodel, event_rules=rules.to_dict()), _validation_items(self))
+    atomic_write(self.file('calibration'), table.to_csv(index=False))
+    chosen = table[table.chosen].iloc[0]
+    return dict(rules=rules.to_dict(), target_fa_per_hour=target_fa_per_hour, target_met=bool(table.attrs['target_met']),
+                recall=float(chosen.recall), false_alarms_per_hour=float(chosen.false_alarms_per_hour),
+                settings_tried=len(table), table=str(self.file('calibration')))
+
+def _audio_seconds(path) -> float:
+    from tinyaudio.listen import audio_info
+    return audio_info(path).duration
 
 # %% ../nbs/11_pipeline.ipynb #961d43da
 @patch
