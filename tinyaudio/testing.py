@@ -17,8 +17,8 @@ from .features import FrontendConfig
 
 # %% auto #0
 __all__ = ['REQUIREMENTS', 'missing', 'in_ci', 'require', 'nbdev_flags', 'tiny_cnn', 'make_bn_nontrivial', 'small_frontend',
-           'int_layer', 'random_requant', 'random_conv', 'random_dense', 'random_intmodel', 'synthetic_signals',
-           'torch_logmel', 'tensor_dataloaders', 'toy_logmel_data', 'short_signatures']
+           'int_layer', 'random_requant', 'random_conv', 'random_dense', 'random_intmodel', 'centred_logits',
+           'synthetic_signals', 'torch_logmel', 'tensor_dataloaders', 'toy_logmel_data', 'short_signatures']
 
 # %% ../nbs/90_testing.ipynb #6155fa1d
 def _mcu_problem() -> str|None:
@@ -156,6 +156,14 @@ def random_intmodel(n_mels:int=10, n_frames:int=12, n_classes:int=3, seed:int=0,
     return IntModel(input_shape=(1, n_mels, n_frames), input_scale=0.0625, input_zero_point=0, input_bits=8,
                     input_signed=True, layers=L, output_scale=1e-3, po2=not q31, per_channel=True,
                     frontend=frontend or small_frontend(n_mels, n_frames), class_names=[f'class{i}' for i in range(n_classes)])
+
+# %% ../nbs/90_testing.ipynb #04f7aeda
+def centred_logits(intmodel, scores, output_scale:float=4e-3):
+    "`intmodel` with each class's mean of `scores` (its window scores on some audio) moved to the common mean, at `output_scale`."
+    from dataclasses import replace
+    raw, last = np.asarray(scores, np.float64), intmodel.layers[-1]
+    bias = np.asarray(last.bias, np.int64) - np.round(raw.mean(0) - raw.mean()).astype(np.int64)
+    return replace(intmodel, layers=intmodel.layers[:-1] + [replace(last, bias=bias)], output_scale=output_scale)
 
 # %% ../nbs/90_testing.ipynb #553ad4c2
 def synthetic_signals(cfg:FrontendConfig, seed:int=0) -> dict[str, np.ndarray]:
