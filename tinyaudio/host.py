@@ -20,9 +20,9 @@ from .events import Event, EventRules, event_of_rows, log2e_factor, _in_time_ord
 from .testing import random_intmodel, synthetic_signals   # the fuzz target's model and seed inputs
 
 # %% auto #0
-__all__ = ['STATUS_MEANING', 'FUZZ_PACKAGES', 'FUZZ_CFLAGS', 'require_tool', 'compile_host_library', 'HostProject', 'to_int16',
-           'stream_starts', 'TaEvent', 'TaDetectorCfg', 'fuzz_source', 'fuzz_frontend', 'fuzz_intmodel',
-           'fuzz_seed_corpus', 'fuzzer_problem', 'build_stream_fuzzer', 'parse_fuzz_log', 'run_fuzzer']
+__all__ = ['STATUS_MEANING', 'FUZZ_PACKAGES', 'FUZZ_CFLAGS', 'FUZZ_RSS_LIMIT_MB', 'require_tool', 'compile_host_library',
+           'HostProject', 'to_int16', 'stream_starts', 'TaEvent', 'TaDetectorCfg', 'fuzz_source', 'fuzz_frontend',
+           'fuzz_intmodel', 'fuzz_seed_corpus', 'fuzzer_problem', 'build_stream_fuzzer', 'parse_fuzz_log', 'run_fuzzer']
 
 # %% ../nbs/08c_host.ipynb #a5fb2217
 def require_tool(tool:str, package:str):
@@ -378,11 +378,15 @@ def parse_fuzz_log(log:str) -> dict:
     return dict(execs=int(runs[-1]) if runs else 0, cov=int(cov[-1]) if cov else 0, ft=int(ft[-1]) if ft else 0,
                 crashed=crashed)
 
+FUZZ_RSS_LIMIT_MB = 3072
+
 def run_fuzzer(binary, seconds:int, work_dir, seed_corpus:bool=True, jobs_seed:int=1) -> dict:
     "Run a libFuzzer `binary` for `seconds` on a corpus in `work_dir`: `parse_fuzz_log` figures + returncode, crash files, log."
     work = Path(work_dir); corpus = work/'corpus'; corpus.mkdir(parents=True, exist_ok=True)
     if seed_corpus: fuzz_seed_corpus(fuzz_frontend(), corpus)
-    cmd = [str(binary), f'-max_total_time={int(seconds)}', f'-seed={jobs_seed}', '-max_len=16384', '-rss_limit_mb=1024',
+    # the resident size counts AddressSanitizer's shadow pages, which moves between 0.3 and 1.1 GB from run to run on
+    # the same machine (live heap: 25 MB): the limit is for a runaway, leaks are LeakSanitizer's to find
+    cmd = [str(binary), f'-max_total_time={int(seconds)}', f'-seed={jobs_seed}', '-max_len=16384', f'-rss_limit_mb={FUZZ_RSS_LIMIT_MB}',
            f'-artifact_prefix={work}/', '-print_final_stats=1', str(corpus)]
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=int(seconds) + 120)
     log = res.stdout + res.stderr
