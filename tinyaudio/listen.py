@@ -123,11 +123,10 @@ def detect_file(intmodel:IntModel, path, rules:EventRules|None=None, host=None, 
 CALIBRATION_ON_LEVELS = tuple(np.round(np.arange(0.3, 0.991, 0.05), 2))
 CALIBRATION_SMOOTH_HOPS = (1, 2, 3, 5)
 
-def _tried(p, class_names, rules, truth, hours, collar_s):
-    from tinyaudio.streams import match_events
-    m = match_events(truth, detect_events(p, class_names, rules), collar_s)
-    n_true = max(1, len(truth))
-    return dict(recall=len(m['matched']) / n_true, false_alarms=len(m['false_alarms']), false_alarms_per_hour=len(m['false_alarms']) / hours)
+def _tried(p, class_names, rules, truth, duration_s, collar_s):
+    from tinyaudio.streams import detection_counts
+    m = detection_counts(truth, detect_events(p, class_names, rules), duration_s, collar_s)
+    return {k: m[k] for k in ('recall', 'false_alarms', 'false_alarms_per_hour')}
 
 def calibrate_rules(intmodel:IntModel, scores, truth, duration_s:float, target_fa_per_hour:float,
                     base:EventRules|None=None, on_levels=CALIBRATION_ON_LEVELS, smooth_hops=CALIBRATION_SMOOTH_HOPS,
@@ -141,7 +140,7 @@ def calibrate_rules(intmodel:IntModel, scores, truth, duration_s:float, target_f
     for k in smooth_hops:
         for on in on_levels:
             rules = replace(base, on=float(on), off=max(0.0, round(float(on) - hysteresis, 4)), smooth_hops=int(k))
-            rows.append(dict(on=float(on), off=rules.off, smooth_hops=int(k), **_tried(p, intmodel.class_names, rules, truth, duration_s / 3600, collar_s)))
+            rows.append(dict(on=float(on), off=rules.off, smooth_hops=int(k), **_tried(p, intmodel.class_names, rules, truth, duration_s, collar_s)))
     table = pd.DataFrame(rows)
     ok = table[table.false_alarms_per_hour <= target_fa_per_hour]
     met = len(ok) > 0

@@ -490,9 +490,9 @@ def calibrate(self:Run,
               collar_s:float=0.2,
              ) -> dict:
     "Pick the event rules on a validation stream for a false-alarm rate and write them into the artifact and its C project."
-    from tinyaudio.listen import score_file, calibrate_rules
+    from tinyaudio.listen import score_file, calibrate_rules, audio_info
     intmodel = self.artifact()
-    truth, duration = _stream_truth(annotations, intmodel), _audio_seconds(audio)
+    truth, duration = _stream_truth(annotations, intmodel), audio_info(audio).duration
     rules, table = calibrate_rules(intmodel, score_file(intmodel, audio), truth, duration, target_fa_per_hour, collar_s=collar_s)
     self.remove('mcu')                                   # built from the C that changes now
     _deploy(self, replace(intmodel, event_rules=rules.to_dict()), _validation_items(self))
@@ -501,10 +501,6 @@ def calibrate(self:Run,
     return dict(rules=rules.to_dict(), target_fa_per_hour=target_fa_per_hour, target_met=bool(table.attrs['target_met']),
                 recall=float(chosen.recall), false_alarms_per_hour=float(chosen.false_alarms_per_hour),
                 settings_tried=len(table), table=str(self.file('calibration')))
-
-def _audio_seconds(path) -> float:
-    from tinyaudio.listen import audio_info
-    return audio_info(path).duration
 
 # %% ../nbs/11_pipeline.ipynb #961d43da
 @patch

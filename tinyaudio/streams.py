@@ -28,8 +28,8 @@ from .features import FrontendConfig, LogMel
 __all__ = ['END_TOLERANCE_S', 'ACTIVE_FRAME_S', 'ACTIVE_BELOW_PEAK_DB', 'FADE_S', 'BACKGROUND_DBFS', 'PEAK_LIMIT',
            'SOURCE_COLUMNS', 'TRADEOFF_COLUMNS', 'MAX_COLUMNS', 'Stream', 'active_span', 'pink_noise',
            'make_soundscape', 'make_keyword_stream', 'write_stream', 'read_stream', 'match_events', 'sed_eval_metrics',
-           'stream_metrics', 'detection_tradeoff', 'recall_at_false_alarms', 'false_alarms_at_recall', 'plot_tradeoff',
-           'plot_stream']
+           'stream_metrics', 'detection_counts', 'detection_tradeoff', 'recall_at_false_alarms',
+           'false_alarms_at_recall', 'plot_tradeoff', 'plot_stream']
 
 # %% ../nbs/06b_streams.ipynb #eea626e0
 END_TOLERANCE_S = 1e-3   # an event may end this much after the audio: label files keep 6 decimals
@@ -375,10 +375,14 @@ def stream_metrics(truth, detected, duration_s:float, labels, collar_s:float=0.2
     truth, detected = list(truth), list(detected)
     _check_labels(truth, labels, 'true events'); _check_labels(detected, labels, 'detections')
     if not duration_s > 0: raise ValueError(f"duration_s must be > 0, got {duration_s}")
-    m = match_events(truth, detected, collar_s)
-    tp, fa, delays = len(m['matched']), len(m['false_alarms']), np.array(m['onset_delays'])
     return dict(**sed_eval_metrics(truth, detected, duration_s, labels, collar_s, segment_s),
-                true_positives=tp, misses=len(m['misses']), false_alarms=fa,
+                **detection_counts(truth, detected, duration_s, collar_s))
+
+def detection_counts(truth, detected, duration_s:float, collar_s:float=0.2) -> dict:
+    "Hits, misses, false alarms (and per hour), recall, precision and onset delays from `match_events`: no sed_eval, so fast."
+    truth, m = list(truth), match_events(truth, detected, collar_s)
+    tp, fa, delays = len(m['matched']), len(m['false_alarms']), np.array(m['onset_delays'])
+    return dict(true_positives=tp, misses=len(m['misses']), false_alarms=fa,
                 recall=_ratio(tp, len(truth)), miss_rate=_ratio(len(m['misses']), len(truth)), precision=_ratio(tp, tp + fa),
                 false_alarms_per_hour=fa / (duration_s / 3600),
                 onset_delay_median=float(np.median(delays)) if tp else math.nan,
