@@ -104,7 +104,7 @@ class McuResult:
     bss:int=0                       # zeroed RAM
     stack_used:int|None=None        # high-water mark from the painted stack (bytes)
     insns_total:int|None=None       # with icount: instructions executed by the whole program
-    regions:dict=field(default_factory=dict)   # region id -> dict(calls, insns, last)
+    regions:dict=field(default_factory=dict)   # region id -> dict(calls, insns, last, cycles, cycles_last, classes)
     build_dir:Path|None=None
 
     @property
@@ -133,8 +133,13 @@ def _parse_run(stdout:str, stderr:str) -> dict:
     if m: out['stack_used'] = int(m[1], 16)
     m = re.search(r'icount total=(\d+)', both)
     if m: out['insns_total'] = int(m[1])
-    out['regions'] = {int(r): dict(calls=int(c), insns=int(n), last=int(l))
-                      for r, c, n, l in re.findall(r'icount region=(\d+) calls=(\d+) insns=(\d+) last=(\d+)', both)}
+    out['regions'] = {}
+    for r, fields in re.findall(r'icount region=(\d+) (.*)', both):
+        f = dict(re.findall(r'(\w+)=(\S+)', fields))
+        # a bench of `$TINYAUDIO_MCU` with an older plugin prints no cycle estimate and no classes
+        out['regions'][int(r)] = dict(calls=int(f['calls']), insns=int(f['insns']), last=int(f['last']),
+                                      cycles=int(f.get('cyc_est', 0)), cycles_last=int(f.get('cyc_last', 0)),
+                                      classes={k: int(v) for k, v in re.findall(r'(\w+):(\d+)', f.get('classes', ''))})
     return out
 
 def _clean_stdout(stdout:str) -> str:
@@ -352,7 +357,7 @@ def exported_footprint(result:McuResult, prefix:str='app') -> tuple[int, int]:
     return sum(f for f, _ in sizes), sum(r for _, r in sizes)
 
 def mcu_report(result:McuResult, intmodel:IntModel, clock_hz:float=80e6, prefix:str='app') -> dict:
-    "The headline figures of a `measure_project` run: footprint, instructions per frame, window, hop (with and without the decision layer) and MAC, real-time factor."
+    "The headline figures of a `measure_project` run: footprint, instructions (and estimated cycles) per frame, window, hop (with and without the decision layer) and MAC, real-time factor."
     regions, w = result.regions, intmodel.frontend.windowing()
     macs, net, frame = network_macs(intmodel), regions[REGION_NETWORK]['insns'], regions[REGION_FRAME]['insns']
     insns_per_hop = w['hop_frames']*frame + net
@@ -365,7 +370,12 @@ def mcu_report(result:McuResult, intmodel:IntModel, clock_hz:float=80e6, prefix:
                 insns_per_mac=net/max(macs, 1), frames_per_window=w['frames_per_window'], hop_frames=w['hop_frames'],
                 hop_s=hop_s, insns_per_hop=insns_per_hop, insns_decision=decision, insns_per_hop_listening=insns_per_hop + decision,
                 clock_hz=clock_hz, real_time_factor=insns_per_hop/clock_hz/hop_s,
-                layers={l.name: dict(op=l.op, macs=l.macs, insns=regions[REGION_LAYER0 + i]['insns'])
+                cycles_frame=regions[REGION_FRAME]['cycles'], cycles_frame_q=regions[REGION_FRAME_Q]['cycles'],
+                cycles_window_network=regions[REGION_NETWORK]['cycles'], cycles_per_mac=regions[REGION_NETWORK]['cycles']/max(macs, 1),
+                classes_network=regions[REGION_NETWORK]['classes'], classes_frame=regions[REGION_FRAME]['classes'],
+                classes_frame_q=regions[REGION_FRAME_Q]['classes'],
+                layers={l.name: dict(op=l.op, macs=l.macs, insns=regions[REGION_LAYER0 + i]['insns'],
+                                     cycles=regions[REGION_LAYER0 + i]['cycles'], classes=regions[REGION_LAYER0 + i]['classes'])
                         for i, l in enumerate(intmodel.layers) if REGION_LAYER0 + i in regions})
 
 # %% ../nbs/09_mcu.ipynb #603e79ea
