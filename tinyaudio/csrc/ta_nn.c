@@ -68,6 +68,12 @@ static inline int32_t requantize(int32_t acc, int32_t multiplier, int32_t shift,
     if (divisor == 1) {
         if (shift <= 0) {
             q = n;
+        } else if (shift >= 32) {
+            /* the same rounding with s = 32 + t on the high word: floor(floor(m / 2^32) / 2^t) = floor(m / 2^s),
+             * which spares the M4 a variable 64-bit shift (several instructions and branches) */
+            const int32_t t = shift - 32, bit = ((int32_t)(n >> 32) >> t) & 1;
+            const int64_t m = n + (((int64_t)1 << (shift - 1)) - 1) + bit;
+            q = (int32_t)(m >> 32) >> t;
         } else {
             /* floor((n + 2^(s-1) - 1 + bit0(floor(n / 2^s))) / 2^s) is n / 2^s rounded half to even;
              * |n| < 2^62, so nothing overflows. >> on a negative int64 is an arithmetic shift on GCC,
