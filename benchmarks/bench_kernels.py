@@ -17,16 +17,13 @@ CMSIS-NN v7 on the MLPerf shape 7,693,500 instructions; ST X-CUBE-AI 9.0 on a NU
 v1.2); CMSIS-DSP log-mel (40 bands, f32) 35,985 instructions per frame. The cycles here are an estimate from the
 timing model documented in `tinyaudio.mcu` (the TRM's instruction timings, zero wait states), not a measurement.
 """
-import argparse, tempfile
+import argparse, functools, tempfile
 import numpy as np
-import torch
 from tinyaudio.core import seed_everything
-from tinyaudio.features import FrontendConfig, LogMel
-from tinyaudio.models import ds_cnn
-from tinyaudio.qat import quantize_model, to_intmodel
+from tinyaudio.features import FrontendConfig
 from tinyaudio.mcu import run_pipeline_on_mcu, mcu_report, flash_ram_by_object
-from tinyaudio import export_c
-from bench_mcu import bench_audio
+from tinyaudio.export_c import plan_arena
+from bench_mcu import bench_audio, bench_intmodel
 
 CMSIS_NN_MLPERF_INSNS = 7_693_500
 XCUBE_AI_MLPERF_CYCLES = 5_180_000
@@ -38,21 +35,19 @@ VARIANTS = [('8-bit po2', 8, True), ('8-bit mult+shift', 8, False), ('w4a8 po2',
 SHAPES = {'MLPerf KWS DS-CNN (10 mels x 49 frames)': FrontendConfig(n_mels=10),
           'default DS-CNN (40 mels x 49 frames)': FrontendConfig()}
 
-def intmodel_of(cfg, bits, po2:bool):
-    "ds_cnn(12, n_mels, frames) quantized: power-of-two scales per tensor, or float scales per channel."
+@functools.cache
+def measure(n_mels:int, bits, po2:bool, cpu:str) -> dict:
+    "One pipeline run of ds_cnn(12, n_mels, 49) at `bits` on board `cpu` (each setting measured once per benchmark run)."
+    cfg = FrontendConfig(n_mels=n_mels)
     seed_everything(0)
-    model = ds_cnn(12, cfg.n_mels, cfg.frames_per_window).eval()
-    calib = LogMel(cfg)(torch.randn(16, cfg.samples_per_window)*0.1)
-    q = quantize_model(model, bits=bits, po2=po2, per_channel=not po2, calib=calib)
-    return to_intmodel(q, class_names=[f'class_{i}' for i in range(12)], frontend=cfg)
-
-def measure(im, audio, cpu:str) -> dict:
+    im, _ = bench_intmodel(cfg, 12, 1.0, bits, po2)
     with tempfile.TemporaryDirectory() as d:
-        r, _ = run_pipeline_on_mcu(im, audio, 'kws', work_dir=d, cpu=cpu)
+        r, _ = run_pipeline_on_mcu(im, bench_audio(cfg)[0], 'kws', work_dir=d, cpu=cpu)
         rep = mcu_report(r, im, prefix='kws')
-        rep['model_flash'] = flash_ram_by_object(r).get('kws_model.o', (0, 0))[0]
-    plan = export_c.plan_arena(im)
-    rep['arena'], rep['lower_bound'] = plan['arena_bytes'], plan.get('lower_bound_bytes', ping_pong_bound(im, plan))
+        by_object = flash_ram_by_object(r)
+    rep['model_flash'], rep['frontend_flash'] = by_object['kws_model.o'][0], by_object['kws_frontend.o'][0]
+    plan = plan_arena(im)
+    rep['arena'], rep['lower_bound'] = plan['arena_bytes'], ping_pong_bound(im, plan)
     return rep
 
 def ping_pong_bound(im, plan) -> int:
@@ -60,11 +55,14 @@ def ping_pong_bound(im, plan) -> int:
     sizes = [int(np.prod(l.out_shape)) if w is not None else 0 for l, w in zip(im.layers, plan['writes'])]
     return max(a + b for a, b in zip(sizes, sizes[1:]))
 
-def per_mac(rep, op:str, key:str='insns') -> float:
-    "Instructions (or cycles) per MAC over all layers of kind `op` ('stem', 'depthwise', 'pointwise')."
-    ls = [l for n, l in rep['layers'].items() if l['macs'] and
-          (l['op'] == 'depthwise' if op == 'depthwise' else
-           l['op'] == 'conv2d' and (('stem' in n) == (op == 'stem')))]
+def layers_of(rep, kind:str) -> list[dict]:
+    "The measured layers of one kind: 'stem', 'depthwise' or 'pointwise' (the DS-CNN's convolutions other than its stem)."
+    return [l for n, l in rep['layers'].items() if l['macs'] and
+            (l['op'] == 'depthwise' if kind == 'depthwise' else l['op'] == 'conv2d' and (('stem' in n) == (kind == 'stem')))]
+
+def per_mac(rep, kind:str, key:str='insns') -> float:
+    "Instructions (or cycles) per MAC over all layers of `kind`."
+    ls = layers_of(rep, kind)
     return sum(l[key] for l in ls)/max(sum(l['macs'] for l in ls), 1)
 
 def print_layers(rep):
@@ -78,15 +76,14 @@ def print_classes(title, classes, total):
     shown = ', '.join(f'{k} {v/total:.1%}' for k, v in sorted(classes.items(), key=lambda kv: -kv[1]) if v)
     print(f'  {title}: {shown}')
 
-def network_table(title, cfg, audio, variants, cpus):
+def network_table(title, cfg, variants, cpus):
     reps = {}
     print(f'\n== {title} ==')
     print(f"{'variant':18s} {'cpu':3s} {'insns':>10s} {'/MAC':>5s} {'est cyc':>10s} {'/MAC':>5s} {'stem':>5s} {'dw':>5s} {'pw':>5s}"
           f" {'arena B':>8s} {'bound B':>8s} {'model flash':>11s} {'vs CMSIS-NN':>11s} {'vs X-CUBE-AI':>12s}")
     for name, bits, po2 in variants:
-        im = intmodel_of(cfg, bits, po2)
         for cpu in cpus if name == variants[0][0] else cpus[:1]:
-            rep = reps[name, cpu] = measure(im, audio, cpu)
+            rep = reps[name, cpu] = measure(cfg.n_mels, bits, po2, cpu)
             net, cyc = rep['insns_window_network'], rep['cycles_window_network']
             mlperf = cfg.n_mels == 10
             vs_nn = f"{net/CMSIS_NN_MLPERF_INSNS:11.2f}" if mlperf else f"{'':11s}"
@@ -100,29 +97,25 @@ def network_table(title, cfg, audio, variants, cpus):
     print_layers(base)
     print_classes('network instruction classes', base['classes_network'], base['insns_window_network'])
     for op in ('stem', 'depthwise', 'pointwise'):
-        ls = [l for n, l in base['layers'].items() if l['macs'] and (l['op'] == 'depthwise' if op == 'depthwise' else
-              l['op'] == 'conv2d' and (('stem' in n) == (op == 'stem')))]
+        ls = layers_of(base, op)
         merged = {k: sum(l['classes'][k] for l in ls) for k in ls[0]['classes']} if ls else {}
         if merged: print_classes(f'{op:9s}', merged, sum(merged.values()))
     return reps
 
-def frontend_table(audio_of, cpus):
+def frontend_table(cpus):
     print('\n== log-mel frontend, one 512-point frame (n_fft 512, win 480, hop 320, 16 kHz) ==')
     print(f"{'mels':>4s} {'cpu':3s} {'float insns':>11s} {'est cyc':>8s} {'fixed insns':>11s} {'est cyc':>8s} {'float vs CMSIS-DSP':>18s}")
     out = {}
     for n_mels in (40, 10):
-        cfg = FrontendConfig(n_mels=n_mels)
-        im = intmodel_of(cfg, 8, True)
         for cpu in cpus:
-            rep = out[n_mels, cpu] = measure(im, audio_of(cfg), cpu)
+            rep = out[n_mels, cpu] = measure(n_mels, 8, True, cpu)
             vs = f"{rep['insns_frame']/CMSIS_DSP_FRAME_INSNS:18.2f}" if n_mels == 40 else ''
             cf, cq = (rep['cycles_frame'], rep['cycles_frame_q']) if cpu == 'm4' else ('-', '-')
             print(f"{n_mels:4d} {cpu:3s} {rep['insns_frame']:11d} {cf:>8} {rep['insns_frame_q']:11d} {cq:>8} {vs}")
     m4 = out[40, 'm4']
     print_classes('float frame classes (40 mels, m4)', m4['classes_frame'], m4['insns_frame'])
     print_classes('fixed frame classes (40 mels, m4)', m4['classes_frame_q'], m4['insns_frame_q'])
-    if hasattr(export_c, 'frontend_table_bytes'):
-        print(f"frontend tables in flash (40 mels): {export_c.frontend_table_bytes(FrontendConfig())}")
+    print(f"frontend flash (kws_frontend.o: float and fixed-point tables and configuration), 40 mels: {m4['frontend_flash']} B")
     return out
 
 def goal(what, value, limit, fmt='{:,.0f}'):
@@ -132,13 +125,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--quick', action='store_true', help='MLPerf shape on the M4 only, 8-bit po2 and mult+shift')
     args = ap.parse_args()
-    audio_of = lambda cfg: bench_audio(cfg)[0]
     variants = VARIANTS[:2] if args.quick else VARIANTS
     cpus = ['m4'] if args.quick else ['m4', 'm7']
     (mlperf_title, mlperf_cfg), (default_title, default_cfg) = SHAPES.items()
-    mlperf = network_table(mlperf_title, mlperf_cfg, audio_of(mlperf_cfg), variants, cpus)
-    if not args.quick: network_table(default_title, default_cfg, audio_of(default_cfg), VARIANTS[:2], cpus)
-    front = frontend_table(audio_of, ['m4'] if args.quick else ['m4', 'm7', 'm3'])
+    mlperf = network_table(mlperf_title, mlperf_cfg, variants, cpus)
+    if not args.quick: network_table(default_title, default_cfg, VARIANTS[:2], cpus)
+    front = frontend_table(['m4'] if args.quick else ['m4', 'm7', 'm3'])
     po2, ms = mlperf['8-bit po2', 'm4'], mlperf['8-bit mult+shift', 'm4']
     print('\n== goals (MLPerf shape, Cortex-M4) ==')
     goal('network instructions, power-of-two scales', po2['insns_window_network'], GOALS['network_po2'])

@@ -20,13 +20,14 @@ from tinyaudio.qat import quantize_model, to_intmodel
 from tinyaudio.mcu import run_pipeline_on_mcu, mcu_report, flash_ram_by_object
 from tinyaudio.cgen import RUNTIME_PREFIX
 
-def bench_intmodel(cfg, n_classes:int, width:float, bits:int=8):
-    "ds_cnn quantized by tinyaudio.qat (random weights: the cost does not depend on training)."
+def bench_intmodel(cfg, n_classes:int, width:float, bits=8, po2:bool=True):
+    "ds_cnn quantized by tinyaudio.qat (random weights: the cost does not depend on training); po2=False: float scales per channel."
     model = ds_cnn(n_classes, cfg.n_mels, cfg.frames_per_window, width=width).eval()
     calib = LogMel(cfg)(torch.randn(16, cfg.samples_per_window)*0.1)
-    q = quantize_model(model, bits=bits, po2=True, calib=calib)
+    q = quantize_model(model, bits=bits, po2=po2, per_channel=not po2, calib=calib)
     names = [f'class_{i}' for i in range(n_classes)]
-    return to_intmodel(q, class_names=names, frontend=cfg), f'ds_cnn(width={width}) {bits}-bit po2'
+    scales = 'po2' if po2 else 'multiplier + shift'
+    return to_intmodel(q, class_names=names, frontend=cfg), f'ds_cnn(width={width}) {bits}-bit {scales}'
 
 def bench_audio(cfg):
     clips = sorted((data_root()/'speech_commands_v0.02_test').glob('yes/*.flac'))
