@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
+from tinyaudio.core import markdown_table
 
 warnings.filterwarnings('ignore')
 OUT = Path('benchmarks/out')
@@ -180,14 +181,6 @@ def latest_rows(path, dataset) -> list[dict]:
     return list(rows.values())
 
 
-def markdown_table(df) -> str:
-    "A pipe table (pandas' to_markdown needs the optional tabulate package)."
-    def cell(v): return '' if isinstance(v, float) and np.isnan(v) else f'{v:,}' if isinstance(v, (int, np.integer)) else str(v)
-    lines = ['| ' + ' | '.join(df.columns) + ' |', '|' + '---|' * len(df.columns)]
-    lines += ['| ' + ' | '.join(cell(v) for v in row) + ' |' for row in df.itertuples(index=False)]
-    return '\n'.join(lines)
-
-
 STUDY_ORDER = {'float': 0, 'sweep': 1, 'distill': 2, 'prune': 3}
 
 
@@ -259,9 +252,9 @@ def pareto_plot(df, path, dataset:str, floor:float=0.6):
 def report(a):
     runs = pd.DataFrame(latest_rows(a.json, a.dataset))
     df = runs[runs.seed == a.seed].sort_values('study', key=lambda col: col.map(STUDY_ORDER), kind='stable').reset_index(drop=True)
-    print(markdown_table(report_table(df)))
+    print(markdown_table(report_table(df), 'g'))
     spread = seed_spread(runs)
-    if len(spread): print('\nacross seeds (the QAT fine-tune or training seed; same float model):\n' + markdown_table(spread))
+    if len(spread): print('\nacross seeds (the QAT fine-tune or training seed; same float model):\n' + markdown_table(spread, 'g'))
     if a.plot: print(f'plot: {pareto_plot(df, a.plot, a.dataset)}')
 
 

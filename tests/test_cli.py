@@ -20,7 +20,7 @@ def _ok(res):
 
 def test_help_lists_every_command():
     out = _ok(_tinyaudio('--help'))
-    for command in ('data', 'train', 'quantize', 'export', 'mcu-run', 'predict', 'evaluate', 'demo'): assert command in out
+    for command in ('data', 'train', 'quantize', 'export', 'mcu-run', 'predict', 'evaluate', 'search', 'demo'): assert command in out
     from tinyaudio import __version__
     assert _ok(_tinyaudio('--version')) == f'tinyaudio {__version__}\n'
 

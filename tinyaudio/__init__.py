@@ -3,7 +3,7 @@
 Modules:
 
 - `tinyaudio.cgen`: The small helpers every C generator uses: literals, const arrays, string literals that no data can break out of, identifiers, comments, and headers with include guards and extern "C".
-- `tinyaudio.cli`: tinyaudio data | train | quantize | export | mcu-run | predict | evaluate | detect | evaluate-stream | calibrate | demo: argument parsing over tinyaudio.pipeline, every wrong argument a one-line error.
+- `tinyaudio.cli`: tinyaudio data | train | quantize | export | mcu-run | predict | evaluate | detect | evaluate-stream | calibrate | search | demo: argument parsing over tinyaudio.pipeline and tinyaudio.search, every wrong argument a one-line error.
 - `tinyaudio.data`: Loading and validating audio, one record per clip, fixed-length analysis windows, decoding once, and fastai DataLoaders cut by a FrontendConfig. The dataset readers are in tinyaudio.datasets.
 - `tinyaudio.datasets`: Readers for ESC-50, Speech Commands, FSDD, UrbanSound8K, a folder per class and a CSV; speaker- and fold-based splits; a seeded synthetic dataset that needs no download; class balance; downloads with checksums.
 - `tinyaudio.events`: Sound events on long recordings: the Event record, Audacity label tracks and event CSVs in and out (each bad line an error naming the file and the line), and the causal rules that turn window posteriors into events.
@@ -14,6 +14,7 @@ Modules:
 - `tinyaudio.mcu`: The Cortex-M bench that ships with tinyaudio: build C for an emulated Cortex-M (M4F by default) with arm-none-eabi-gcc, run it under QEMU, and measure flash, RAM, stack and exact instruction counts.
 - `tinyaudio.pipeline`: The run folder as an object: train, quantize, export, measure on the Cortex-M, evaluate and predict, each step reading what the one before wrote and checking that it belongs together.
 - `tinyaudio.recipes`: Named datasets with their protocol, frontend and training defaults: one place that the command line, the benchmarks and the tutorials all read.
+- `tinyaudio.search`: The best model that fits a device: a multi-objective Optuna search over the model, the frontend, the windows and the bit widths, each trial trained, exported and measured on the emulated Cortex-M4, resumable from SQLite and spread over a Ray cluster.
 - `tinyaudio.streams`: Long test recordings with a known ground truth (sound events over a background, keywords over noise), written and read as a folder, and the detection metrics that judge a detector on them: event and segment F1 (sed_eval), misses, false alarms per hour, onset delay, and the trade-off between misses and false alarms.
 - `tinyaudio.testing`: Fixtures for the test suite, the notebooks and the benchmarks (a tiny CNN, random integer models, test signals), and the one rule for checks whose tools may be missing. Not part of the library's API."""
 

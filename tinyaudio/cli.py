@@ -1,5 +1,5 @@
-"""tinyaudio data | train | quantize | export | mcu-run | predict | evaluate | detect | evaluate-stream | calibrate | demo: argument parsing over
-tinyaudio.pipeline, every wrong argument a one-line error.
+"""tinyaudio data | train | quantize | export | mcu-run | predict | evaluate | detect | evaluate-stream | calibrate | search | demo:
+argument parsing over tinyaudio.pipeline and tinyaudio.search, every wrong argument a one-line error.
 
 Docs: https://tinyaudio.github.io/tinyaudio/cli.html.md"""
 
@@ -13,7 +13,7 @@ from . import __version__
 
 # %% auto #0
 __all__ = ['RECIPE_NAMES', 'BOARD_NAMES', 'positive_int', 'count', 'positive_float', 'fraction', 'percent', 'EXAMPLES',
-           'bits_setting', 'build_parser', 'run_command', 'main']
+           'budget_setting', 'clock_setting', 'bits_setting', 'build_parser', 'run_command', 'main']
 
 # %% ../nbs/12_cli.ipynb #82571077
 RECIPE_NAMES = ('synthetic', 'fsdd', 'esc50', 'speechcommands', 'urbansound8k')   # tinyaudio.recipes.RECIPES (a test checks)
@@ -34,6 +34,18 @@ count = _number(int, 0, what='a whole number')
 positive_float = _number(float, 0, low_open=True, what='a positive number')
 fraction = _number(float, 0, 1, what='a number from 0 to 1')
 percent = _number(float, 0, 100, low_open=True, what='a percentage')
+
+def budget_setting(text:str):
+    "'flash=128kB,ram=64kB,latency=50ms', checked now (the clock comes with --clock)."
+    from tinyaudio.search import Budget
+    try: Budget.parse(text); return text
+    except ValueError as e: raise argparse.ArgumentTypeError(str(e)) from None
+
+def clock_setting(text:str) -> float:
+    "'80MHz', '1.2GHz' or a number of Hz -> Hz."
+    from tinyaudio.search import parse_quantity, FREQUENCY_UNITS
+    try: return parse_quantity(text, FREQUENCY_UNITS, 'clock', 'hz')
+    except ValueError as e: raise argparse.ArgumentTypeError(str(e)) from None
 
 def bits_setting(text:str):
     "'8' -> 8; 'w4a8' -> QuantSpec; 'mixed', 'mixed-w4a6' kept as names; a JSON object -> per-layer bits."
@@ -88,12 +100,40 @@ EXAMPLES = """examples:
   tinyaudio train --data my_clips/ --out run       train (then: quantize, export, mcu-run --out run)
   tinyaudio predict run clip.wav                   the exported model on a file (--c: through the C)
   tinyaudio detect run day.wav                     events in a long recording, as Audacity labels and CSV
+  tinyaudio search --data fsdd --budget flash=32kB models that fit, measured on the emulated Cortex-M4
   tinyaudio CMD --help                             the options of one command"""
 
 def _add_stream(p):
     p.add_argument('--audio', required=True, help='the long recording')
     p.add_argument('--annotations', required=True, help='its ground truth: an Audacity label track (.txt) or an event CSV (.csv)')
     p.add_argument('--collar', type=positive_float, default=0.2, help='onset tolerance of a match in seconds (default: %(default)s)')
+
+def _add_search(p):
+    p.add_argument('--data', default='synthetic', help=f"a recipe ({', '.join(RECIPE_NAMES)}), a folder with a subfolder per class, or a CSV (default: %(default)s)")
+    p.add_argument('--root', default=None, help="the dataset's folder (default: under $TINYAUDIO_DATA)")
+    p.add_argument('--out', default='tinyaudio-search', help='results, the study and the run folders (default: %(default)s)')
+    p.add_argument('--valid-fold', type=positive_int, help='the fold the trials are validated on (ESC-50, UrbanSound8K)')
+    p.add_argument('--valid-pct', type=percent, help='the percentage of speakers (Speech Commands) or clips held out for validation')
+    p.add_argument('--test-pct', type=percent, help='Speech Commands: the percentage of speakers held out for testing the front only')
+    p.add_argument('--budget', type=budget_setting, default=None, help="limits, e.g. flash=128kB,ram=64kB,latency=50ms (kB = 1024 bytes; latency per window hop)")
+    p.add_argument('--clock', type=clock_setting, default=80e6, help='clock the latency is computed at, e.g. 80MHz (default: 80MHz)')
+    p.add_argument('--trials', type=positive_int, default=20, help='trained trials to complete; pruned ones do not count (default: %(default)s)')
+    p.add_argument('--storage', default=None, help='Optuna storage URL (default: sqlite:///OUT/search.db); the same one resumes the search')
+    p.add_argument('--study-name', default=None, help='name of the study in the storage (default: search-DATA)')
+    p.add_argument('--space', default=None, help="narrowed dimensions, e.g. 'model=tcnn|ds_cnn,bits=8' (one value fixes one)")
+    p.add_argument('--epochs', type=positive_int, default=5, help='training epochs of a trial (default: %(default)s)')
+    p.add_argument('--qat-epochs', type=count, default=1, help='QAT epochs of a trial (default: %(default)s)')
+    p.add_argument('--final-epochs', type=positive_int, help="epochs of the front's retraining (default: the recipe's)")
+    p.add_argument('--final-qat-epochs', type=count, default=2, help="QAT epochs of the front's retraining (default: %(default)s)")
+    p.add_argument('--max-front', type=count, default=5, help='front members retrained with the full protocol (default: %(default)s)')
+    p.add_argument('--objective', choices=('pareto', 'accuracy'), default='pareto',
+                   help='pareto: accuracy, flash and latency; accuracy: the most accurate within the budget, with Hyperband pruning')
+    p.add_argument('--sampler', choices=('tpe', 'nsga2'), default='tpe', help='Optuna sampler (default: %(default)s)')
+    p.add_argument('--workers', type=positive_int, default=1, help='trials at once, as Ray tasks (default: %(default)s: in this process)')
+    p.add_argument('--ray-address', default=None, help="a Ray cluster to run on ('auto' or HOST:PORT; default: a local one when --workers > 1)")
+    p.add_argument('--seed', type=count, default=0, help='random seed of the sampler and of the trainings (default: %(default)s)')
+    p.add_argument('--cpu', choices=BOARD_NAMES, default='m4', help='board the costs are measured on (default: %(default)s)')
+    p.add_argument('--json', action='store_true', help='print the summary as JSON')
 
 def build_parser() -> argparse.ArgumentParser:
     "The argument parser of the `tinyaudio` command."
@@ -140,6 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('run', help='the run folder'); _add_stream(p)
     p.add_argument('--target-fa-per-hour', type=_number(float, 0, what='a number of false alarms per hour'), default=2.0,
                    help='false alarms per hour allowed on the stream (default: %(default)s)')
+    p = sub.add_parser('search', help='search for models that fit a device budget, each measured on the emulated Cortex-M4')
+    _add_search(p)
     p = sub.add_parser('demo', help='the whole pipeline on one dataset, with one report'); _add_data(p); _add_training(p)
     p.set_defaults(out='tinyaudio-demo')
     _add_quantize(p, '--qat-epochs')
@@ -176,6 +218,16 @@ def _stream_metrics_text(m:dict) -> str:
             f"event F1 {m['event_f1']:.3f} (onset collar {m['collar_s']:g} s), segment F1 {m['segment_f1']:.3f}; "
             f"{m['true_positives']} hits, {m['misses']} misses, {m['false_alarms']} false alarms "
             f"({m['false_alarms_per_hour']:.1f} per hour); median onset delay {m['onset_delay_median']:.2f} s")
+
+def _search_text(s:dict) -> str:
+    from tinyaudio.search import front_markdown
+    import pandas as pd
+    best = s['best']
+    lines = [f"{s['study']}: {s['complete']} trials measured, {s['pruned']} pruned, {s['failed']} failed; "
+             f"{s['feasible']} within the budget ({s['budget']}); study in {s['storage']}",
+             f"best within the budget: {best['accuracy']:.3f} (trial {best['trial']}, {best['label']})" if best else 'no trial met the budget',
+             'the front, retrained:', front_markdown(pd.DataFrame(s['front'])).rstrip(), 'wrote: ' + ', '.join(s['written'])]
+    return '\n'.join(lines)
 
 def run_command(args) -> tuple[str, int]:
     "Run one parsed `tinyaudio` command: what it prints on standard output, and the exit status."
@@ -216,6 +268,15 @@ def run_command(args) -> tuple[str, int]:
         return _json(m) if args.json else _stream_metrics_text(m), 0
     if args.command == 'calibrate':
         return _json(Run(args.run).calibrate(args.audio, args.annotations, args.target_fa_per_hour, args.collar)), 0
+    if args.command == 'search':
+        from tinyaudio.search import search, Budget
+        s = search(args.data, args.out, Budget.parse(args.budget, args.clock), trials=args.trials, storage=args.storage,
+                   study_name=args.study_name, space=args.space, epochs=args.epochs, qat_epochs=args.qat_epochs,
+                   final_epochs=args.final_epochs, final_qat_epochs=args.final_qat_epochs, max_front=args.max_front,
+                   objective=args.objective, sampler=args.sampler, workers=args.workers, ray_address=args.ray_address,
+                   seed=args.seed, root=args.root, cpu=args.cpu,
+                   split={**_split(args), **({'test_pct': args.test_pct} if args.test_pct is not None else {})} or None)
+        return _json(s) if args.json else _search_text(s), 0
     report = demo(args.data, args.out, bits=args.bits, qat_epochs=args.qat_epochs, seed=args.seed, root=args.root,
                   quiet=args.quiet, mcu=not args.no_mcu, augment=args.augment, on_error=_on_error(args),
                   allow_outside_root=args.allow_outside_root, **_training(args))
@@ -242,5 +303,8 @@ def main(argv=None) -> int:
         with _console(args): text, status = run_command(args)
     except (AudioError, FileNotFoundError, ValueError, RuntimeError) as e:
         print(f"tinyaudio {args.command}: error: {e}", file=sys.stderr); return 2
+    except KeyboardInterrupt:
+        resume = ' (finished trials are kept in the study: run the same command again to resume)' if args.command == 'search' else ''
+        print(f"tinyaudio {args.command}: interrupted{resume}", file=sys.stderr); return 130
     if text: print(text)
     return status

@@ -14,7 +14,7 @@ import torch
 # %% auto #0
 __all__ = ['DATA_ENV', 'CACHE_ENV', 'TORCHAUDIO_EXTENSION_ERRORS', 'torchaudio_extension_error', 'package_dir', 'data_root',
            'cache_dir', 'printable_path', 'AudioError', 'atomic_write', 'atomic_folder', 'import_torchaudio',
-           'torchaudio_transforms', 'torchaudio_functional', 'seed_everything', 'default_device']
+           'torchaudio_transforms', 'torchaudio_functional', 'seed_everything', 'default_device', 'markdown_table']
 
 # %% ../nbs/00_core.ipynb #68f9d4a0
 DATA_ENV = 'TINYAUDIO_DATA'
@@ -146,3 +146,13 @@ def seed_everything(seed:int):
 def default_device() -> torch.device:
     "CUDA when there is one, otherwise the CPU."
     return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+
+# %% ../nbs/00_core.ipynb #3d3fe15a
+def markdown_table(df, floatfmt:str='.3g') -> str:
+    "A DataFrame as a markdown pipe table (the index is left out)."
+    def cell(v):
+        if isinstance(v, (float, np.floating)): return '' if np.isnan(v) else format(v, floatfmt)
+        return f'{v:,}' if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) else str(v)
+    lines = ['| ' + ' | '.join(map(str, df.columns)) + ' |', '|' + '---|' * len(df.columns)]
+    lines += ['| ' + ' | '.join(cell(v) for v in row) + ' |' for row in df.itertuples(index=False)]
+    return '\n'.join(lines)

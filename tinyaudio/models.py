@@ -343,10 +343,12 @@ def show_zoo_cost(table:pd.DataFrame) -> pd.DataFrame:
 
 # %% ../nbs/04_models.ipynb #1ffeaf07
 def pareto_front(cost, accuracy) -> np.ndarray:
-    "Mask of the points that no other point beats with lower-or-equal cost and higher-or-equal accuracy (one strictly)."
-    cost,accuracy = np.asarray(cost, float),np.asarray(accuracy, float)
-    dominated = [((cost <= c) & (accuracy >= a) & ((cost < c) | (accuracy > a))).any() for c,a in zip(cost, accuracy)]
-    return ~np.array(dominated, bool)
+    "Mask of the points that no other point beats with lower-or-equal costs and higher-or-equal accuracy (one strictly); `cost` is one column or one per cost."
+    accuracy = np.asarray(accuracy, float)
+    cost = np.asarray(cost, float).reshape(len(accuracy), -1)
+    no_worse = (cost[:, None, :] <= cost[None, :, :]).all(-1) & (accuracy[:, None] >= accuracy[None, :])   # [i, j]: i no worse than j
+    better = (cost[:, None, :] < cost[None, :, :]).any(-1) | (accuracy[:, None] > accuracy[None, :])
+    return ~(no_worse & better).any(0)
 
 def plot_accuracy_vs_cost(results:pd.DataFrame, accuracy:str='clip_accuracy', label:str='model',
                           costs=(('macs_per_s', 'MACs per second of audio'), ('weight_bytes', 'weight bytes'))):

@@ -148,6 +148,7 @@ def model_summary(model, frontend:FrontendConfig, bits:int=8) -> dict:
 def run_recipe(data:str,                   # a recipe name, a folder of class folders, or a CSV
                model:str|None=None,         # zoo model (`tinyaudio.models.ZOO`): ds_cnn, stride_ds, sb_cnn, tcnn
                width:float|None=None,       # width multiplier of the model
+               depth:float|None=None,       # depth multiplier of the model (blocks or stages)
                epochs:int|None=None,        # training epochs
                lr:float|None=None,          # peak learning rate of the one-cycle schedule
                bs:int|None=None,            # batch size (None: the recipe's, smaller for a small dataset)
@@ -159,7 +160,8 @@ def run_recipe(data:str,                   # a recipe name, a folder of class fo
     recipe = recipe_for(data)
     changes = {k: v for k, v in dict(model=model, epochs=epochs, lr=lr, bs=bs, mixup=mixup).items() if v is not None}
     if model is not None and model != recipe.model: changes['model_kwargs'] = {}
-    if width is not None: changes['model_kwargs'] = {**changes.get('model_kwargs', recipe.model_kwargs), 'width': width}
+    for name, multiplier in (('width', width), ('depth', depth)):
+        if multiplier is not None: changes['model_kwargs'] = {**changes.get('model_kwargs', recipe.model_kwargs), name: multiplier}
     if split: changes['split'] = split
     if isinstance(frontend, dict): frontend = frontend_with(recipe.frontend, **frontend)
     if frontend is not None: changes['frontend'] = frontend
@@ -176,15 +178,16 @@ def train(cls:Run,
           quiet:bool=False,              # no progress bars or epoch tables
           on_error:str='raise',          # 'skip' leaves out (and lists) files that cannot be used
           allow_outside_root:bool=False, # let a CSV list files outside its folder
+          cbs:list|None=None,            # more fastai callbacks while training (a search's pruning callback)
           **changes,                     # recipe changes: see `run_recipe`
          ) -> Run:
     "Train the (changed) recipe of `data` into the run folder `path`: `run.json` and `float.pth`; see `run_recipe`."
     run = cls(path)
     recipe = run_recipe(data, **changes)
     with run_lock(run.path):
-        return _train(run, recipe, data, root, seed, augment, quiet, on_error, allow_outside_root, changes.get('bs') is None)
+        return _train(run, recipe, data, root, seed, augment, quiet, on_error, allow_outside_root, changes.get('bs') is None, cbs)
 
-def _train(run:Run, recipe:Recipe, data, root, seed, augment, quiet, on_error, allow_outside_root, auto_bs:bool) -> Run:
+def _train(run:Run, recipe:Recipe, data, root, seed, augment, quiet, on_error, allow_outside_root, auto_bs:bool, cbs=None) -> Run:
     from tinyaudio.train import audio_learner, clip_report, save_checkpoint
     seed_everything(seed)
     # data and training first: a run that fails (a missing dataset, a bad split, an interrupt) leaves no files behind
@@ -200,7 +203,7 @@ def _train(run:Run, recipe:Recipe, data, root, seed, augment, quiet, on_error, a
                      f"a smaller --bs or more --epochs")
     with tempfile.TemporaryDirectory(prefix='tinyaudio-train-') as scratch:
         learn = audio_learner(dls, recipe.model, model_kwargs=recipe.model_kwargs, frontend=recipe.frontend, seed=seed,
-                              quiet=quiet, path=scratch, fname='float-best', cbs=recipe_callbacks(recipe))
+                              quiet=quiet, path=scratch, fname='float-best', cbs=recipe_callbacks(recipe) + list(cbs or []))
         start = time.perf_counter()
         learn.fit_one_cycle(recipe.epochs, recipe.lr)
         seconds = time.perf_counter() - start
@@ -264,9 +267,10 @@ def quantize(self:Run,
 @patch
 def load_quantized(self:Run) -> tuple:
     "The Brevitas model (eval mode) and the float checkpoint it was made from, after checking they belong together."
-    from tinyaudio.qat import quantize_model
+    from tinyaudio.qat import quantize_model, QuantSpec
     path = self._need('quant', 'quantize')
-    try: q = torch.load(path, map_location='cpu', weights_only=True)
+    try:
+        with torch.serialization.safe_globals([QuantSpec]): q = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as e: raise AudioError(path, f'not a readable quantized model ({type(e).__name__}: {e})') from None
     if not isinstance(q, dict) or q.get('format') != QUANT_FORMAT:
         raise AudioError(path, f'not a tinyaudio quantized model of this version ({QUANT_FORMAT}); run `tinyaudio quantize` again')

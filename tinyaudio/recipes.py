@@ -70,20 +70,32 @@ RECIPES = {
 }
 
 # %% ../nbs/10_recipes.ipynb #e2486fec
+def _fft_size(win_length:int) -> int: return 1 << max(2, (win_length - 1).bit_length())
+
+def _positive_ms(name:str, value:float) -> float:
+    if not value > 0: raise ValueError(f"FrontendConfig: {name} must be > 0, got {value}")
+    return value
+
 def frontend_with(cfg:FrontendConfig, sample_rate:int|None=None, n_mels:int|None=None, hop_ms:float|None=None,
-                  window_s:float|None=None, window_hop_s:float|None=None) -> FrontendConfig:
+                  window_s:float|None=None, window_hop_s:float|None=None, win_ms:float|None=None,
+                  n_fft:int|None=None) -> FrontendConfig:
     "`cfg` with the given physical settings changed (`None` keeps one); raises `ValueError` for an invalid result."
     changes = {}
     if sample_rate is not None and sample_rate != cfg.sample_rate:
         ratio = sample_rate / cfg.sample_rate
         win = max(1, round(cfg.win_length * ratio))
         changes.update(sample_rate=int(sample_rate), win_length=win, hop_length=max(1, round(cfg.hop_length * ratio)),
-                       n_fft=1 << max(2, (win - 1).bit_length()))
+                       n_fft=_fft_size(win))
         if cfg.f_max is not None and cfg.f_max > sample_rate / 2: changes['f_max'] = None
     sr = changes.get('sample_rate', cfg.sample_rate)
-    if hop_ms is not None:
-        if not hop_ms > 0: raise ValueError(f"FrontendConfig: hop_ms must be > 0, got {hop_ms}")
-        changes['hop_length'] = max(1, round(hop_ms * sr / 1000))
+    if hop_ms is not None: changes['hop_length'] = max(1, round(_positive_ms('hop_ms', hop_ms) * sr / 1000))
+    if win_ms is not None:
+        win = max(1, round(_positive_ms('win_ms', win_ms) * sr / 1000))
+        changes.update(win_length=win, n_fft=_fft_size(win))
+    if n_fft is not None:
+        fits = changes.get('n_fft', _fft_size(changes.get('win_length', cfg.win_length)))
+        if n_fft < fits: raise ValueError(f"FrontendConfig: n_fft {n_fft} is shorter than the {changes.get('win_length', cfg.win_length)}-sample frame")
+        changes['n_fft'] = n_fft
     if n_mels is not None: changes['n_mels'] = n_mels
     if window_s is not None: changes['window_seconds'] = window_s
     if window_hop_s is not None: changes['window_hop_seconds'] = window_hop_s
