@@ -39,6 +39,7 @@ def test_interrupted_search_resumes(tmp_path):
                                              'run the same command again to resume)'), rest
     kept = _trials(out)
     assert len(kept) == 1 and kept[0].user_attrs['measured']['c_network_exact']
+    assert [p.name for p in (out/'trials').iterdir()] == [Path(kept[0].user_attrs['run']).name]   # nothing half-made
     res = subprocess.run(_search_args(out, 2), capture_output=True, text=True, timeout=900)
     assert res.returncode == 0, res.stderr
     done = _trials(out)

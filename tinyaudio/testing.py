@@ -17,8 +17,9 @@ from .features import FrontendConfig
 
 # %% auto #0
 __all__ = ['REQUIREMENTS', 'missing', 'in_ci', 'require', 'nbdev_flags', 'tiny_cnn', 'make_bn_nontrivial', 'small_frontend',
-           'int_layer', 'random_requant', 'random_conv', 'random_dense', 'random_intmodel', 'centred_logits',
-           'synthetic_signals', 'torch_logmel', 'tensor_dataloaders', 'toy_logmel_data', 'short_signatures']
+           'int_layer', 'random_requant', 'random_conv', 'random_dense', 'random_intmodel', 'odd_shapes_intmodel',
+           'wide_field_intmodel', 'centred_logits', 'synthetic_signals', 'torch_logmel', 'tensor_dataloaders',
+           'toy_logmel_data', 'short_signatures']
 
 # %% ../nbs/90_testing.ipynb #6155fa1d
 def _mcu_problem() -> str|None:
@@ -156,6 +157,42 @@ def random_intmodel(n_mels:int=10, n_frames:int=12, n_classes:int=3, seed:int=0,
     return IntModel(input_shape=(1, n_mels, n_frames), input_scale=0.0625, input_zero_point=0, input_bits=8,
                     input_signed=True, layers=L, output_scale=1e-3, po2=not q31, per_channel=True,
                     frontend=frontend or small_frontend(n_mels, n_frames), class_names=[f'class{i}' for i in range(n_classes)])
+
+# %% ../nbs/90_testing.ipynb #f015a9a4
+def odd_shapes_intmodel(H:int, W:int, oc:int, k, s, pad, q31:bool, seed:int=0):
+    "A random `IntModel` on (1, H, W) windows: a stem (oc channels, kernel k, stride s, padding pad), depthwise, pointwise and gathered convolutions of odd shapes."
+    from tinyaudio.intmodel import IntModel
+    rng = np.random.default_rng(seed)
+    conv = lambda name, op, ins, outc, k, s, pad: random_conv(rng, name, op, ins, outc, k, s, pad, q31, relu=True,
+                                                              in_zero_point=3, out_zero_point=3)
+    L = [conv('stem', 'conv2d', (1, H, W), oc, k, s, pad)]
+    L.append(conv('dw', 'depthwise', L[-1].out_shape, oc, (3, 3), (1, 1), (1, 1, 1, 1)))
+    L.append(conv('dw_asym', 'depthwise', L[-1].out_shape, oc, (3, 3), (1, 1), (0, 1, 2, 0)))
+    L.append(conv('pw', 'conv2d', L[-1].out_shape, 8, (1, 1), (1, 1), (0, 0, 0, 0)))     # in_c not a multiple of 4
+    L.append(conv('pw_odd', 'conv2d', L[-1].out_shape, 3, (1, 1), (1, 1), (0, 0, 0, 0)))  # paired path, odd out_c
+    # several input channels: 3 x 2 x 3 = 18 taps (two left over a group of four), odd out_c, strided in width,
+    # padded unevenly; then 5 x 1 x 3 = 15 taps (three left over)
+    L.append(conv('multi', 'conv2d', L[-1].out_shape, 5, (2, 3), (1, 2), (1, 1, 0, 2)))
+    L.append(conv('multi3', 'conv2d', L[-1].out_shape, 4, (1, 3), (1, 1), (0, 1, 0, 1)))
+    n = int(np.prod(L[-1].out_shape))
+    L.append(int_layer('flat', 'flatten', L[-1].out_shape, (n, 1, 1), in_zero_point=3, out_zero_point=3))
+    L.append(random_dense(rng, 'fc', n, 4, 3, q31, logits=True))
+    return IntModel(input_shape=(1, H, W), input_scale=0.0625, input_zero_point=0, input_bits=8, input_signed=True, layers=L,
+                    output_scale=1e-3, po2=not q31, per_channel=True, frontend=small_frontend(H, W), class_names=list('abcd'))
+
+def wide_field_intmodel(in_c:int, k:int, seed:int=0):
+    "A random `IntModel` on (1, 2, 20) windows with one convolution over `in_c` channels and a (1, `k`) kernel."
+    from tinyaudio.intmodel import IntModel
+    rng = np.random.default_rng(seed)
+    L = [random_conv(rng, 'wide', 'conv2d', (1, 2, 20), in_c, (1, 1), (1, 1), (0, 0, 0, 0), True, relu=True,
+                     in_zero_point=3, out_zero_point=3)]
+    L.append(random_conv(rng, 'field', 'conv2d', L[-1].out_shape, 3, (1, k), (1, 1), (0, 2, 0, 1), True, in_zero_point=3,
+                         out_zero_point=-2))
+    n = int(np.prod(L[-1].out_shape))
+    L.append(int_layer('flat', 'flatten', L[-1].out_shape, (n, 1, 1), in_zero_point=-2, out_zero_point=-2))
+    L.append(random_dense(rng, 'fc', n, 4, -2, True, logits=True))
+    return IntModel(input_shape=(1, 2, 20), input_scale=0.0625, input_zero_point=0, input_bits=8, input_signed=True, layers=L,
+                    output_scale=1e-3, po2=False, per_channel=True, frontend=small_frontend(2, 20), class_names=list('abcd'))
 
 # %% ../nbs/90_testing.ipynb #04f7aeda
 def centred_logits(intmodel, scores, output_scale:float=4e-3):

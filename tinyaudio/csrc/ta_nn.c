@@ -401,6 +401,86 @@ static void conv1ch(const ta_layer *l, const int8_t *in, int8_t *out, uint32_t r
     }
 }
 
+#if TA_PAIRED_POINTWISE
+/* Largest receptive field (in_c * k_h * k_w) of the paired convolution: the field of one output as 16-bit
+ * lanes lives on the stack, two bytes per value. */
+#define TA_IM2COL_MAX 1024u
+
+/* The receptive field of output (oy, ox) minus the zero point, in the weights' order (channel, row,
+ * column), each group of four values v0..v3 as two words (v0, v2), (v1, v3): the lane order of
+ * sxtb16_even/odd on four consecutive weights. Taps in the padding are 0 ((x - zp) = 0 there), and so is
+ * the rest of the last group. */
+static void im2col_q15(const ta_layer *l, const int8_t *in, uint32_t oy, uint32_t ox, uint32_t *col) {
+    const size_t plane = (size_t)l->in_h * l->in_w;
+    int32_t iy0, ky_lo, ky_hi, ix0, kx_lo, kx_hi, ky, kx, v[4];
+    uint32_t c, n = 0;
+    tap_range((int32_t)oy, l->s_h, l->pad_t, l->k_h, l->in_h, &iy0, &ky_lo, &ky_hi);
+    tap_range((int32_t)ox, l->s_w, l->pad_l, l->k_w, l->in_w, &ix0, &kx_lo, &kx_hi);
+    for (c = 0; c < l->in_c; c++) {
+        for (ky = 0; ky < (int32_t)l->k_h; ky++) {
+            const int row_inside = ky >= ky_lo && ky < ky_hi;
+            /* only formed for rows inside the input: no pointer outside the array */
+            const int8_t *xr = row_inside ? in + c * plane + (size_t)(iy0 + ky) * l->in_w : in;
+            for (kx = 0; kx < (int32_t)l->k_w; kx++, n++) {
+                v[n & 3u] = row_inside && kx >= kx_lo && kx < kx_hi ? (int32_t)xr[ix0 + kx] - l->in_zp : 0;
+                if ((n & 3u) == 3u) { col[n / 2u - 1u] = pack2(v[0], v[2]); col[n / 2u] = pack2(v[1], v[3]); }
+            }
+        }
+    }
+    if (n & 3u) {
+        for (; n & 3u; n++) v[n & 3u] = 0;
+        col[n / 2u - 2u] = pack2(v[0], v[2]); col[n / 2u - 1u] = pack2(v[1], v[3]);
+    }
+}
+
+/* acc + the last n % 4 products of a field (col: its last group) with their weights w. */
+static inline int32_t field_tail(const uint32_t *col, const int8_t *w, uint32_t r, int32_t acc) {
+    if (r > 0u) acc = smlabb(col[0], (uint32_t)(int32_t)w[0], acc);
+    if (r > 1u) acc = smlabb(col[1], (uint32_t)(int32_t)w[1], acc);
+    if (r > 2u) acc = smlatb(col[0], (uint32_t)(int32_t)w[2], acc);
+    return acc;
+}
+
+/* Any convolution whose receptive field fits TA_IM2COL_MAX: per output position the field is gathered
+ * once (zero point removed, padding as 0), then two output channels at a time take it with SMLAD, four
+ * weights a load, so the field's loads serve both. */
+static void conv_paired(const ta_layer *l, const int8_t *in, int8_t *out, int po2) {
+    uint32_t col[TA_IM2COL_MAX / 2u];
+    const uint32_t n = (uint32_t)l->in_c * l->k_h * l->k_w, groups = n / 4u, r = n % 4u;
+    const size_t out_plane = (size_t)l->out_h * l->out_w;
+    uint32_t oy, ox, oc, g;
+    for (oy = 0; oy < l->out_h; oy++) {
+        for (ox = 0; ox < l->out_w; ox++) {
+            const size_t p = (size_t)oy * l->out_w + ox;
+            im2col_q15(l, in, oy, ox, col);
+            for (oc = 0; oc + 1u < l->out_c; oc += 2u) {
+                const int8_t *wa = l->weight + (size_t)oc * n, *wb = wa + n;
+                int32_t a = l->bias[oc], b = l->bias[oc + 1u];
+                for (g = 0; g < groups; g++) {
+                    const uint32_t x02 = col[2u * g], x13 = col[2u * g + 1u];
+                    const uint32_t va = load4(wa + 4u * g), vb = load4(wb + 4u * g);
+                    a = smlad(x02, sxtb16_even(va), a); a = smlad(x13, sxtb16_odd(va), a);
+                    b = smlad(x02, sxtb16_even(vb), b); b = smlad(x13, sxtb16_odd(vb), b);
+                }
+                if (r) { a = field_tail(col + 2u * groups, wa + 4u * groups, r, a); b = field_tail(col + 2u * groups, wb + 4u * groups, r, b); }
+                out[oc * out_plane + p] = po2 ? rq_apply_po2(rq_of(l, oc), a) : rq_apply(rq_of(l, oc), a);
+                out[(oc + 1u) * out_plane + p] = po2 ? rq_apply_po2(rq_of(l, oc + 1u), b) : rq_apply(rq_of(l, oc + 1u), b);
+            }
+            if (oc < l->out_c) {
+                const int8_t *wa = l->weight + (size_t)oc * n;
+                int32_t a = l->bias[oc];
+                for (g = 0; g < groups; g++) {
+                    const uint32_t va = load4(wa + 4u * g);
+                    a = smlad(col[2u * g], sxtb16_even(va), a); a = smlad(col[2u * g + 1u], sxtb16_odd(va), a);
+                }
+                if (r) a = field_tail(col + 2u * groups, wa + 4u * groups, r, a);
+                out[oc * out_plane + p] = po2 ? rq_apply_po2(rq_of(l, oc), a) : rq_apply(rq_of(l, oc), a);
+            }
+        }
+    }
+}
+#endif
+
 ta_status ta_conv2d_s8(const ta_layer *l, const int8_t *in, size_t n_in, int8_t *out, size_t n_out) {
     TA_REQUIRE(l && in && out, TA_ERR_NULL);
     TA_REQUIRE(has_tables(l, 1), TA_ERR_NULL);
@@ -416,6 +496,12 @@ ta_status ta_conv2d_s8(const ta_layer *l, const int8_t *in, size_t n_in, int8_t 
             return TA_OK;
         }
     }
+#if TA_PAIRED_POINTWISE
+    if (zp_is_storable(l) && (uint32_t)l->in_c * l->k_h * l->k_w <= TA_IM2COL_MAX) {
+        conv_paired(l, in, out, layer_po2(l));
+        return TA_OK;
+    }
+#endif
     return conv_generic(l, in, out, 0);
 }
 
