@@ -4,7 +4,8 @@ the no-FPU frontend on the Cortex-M3 (mps2-an385). Estimated cycles are printed 
 the M4's).
 
 Two networks: the exact MLPerf Tiny keyword-spotting DS-CNN shape (`ds_cnn(12, 10, 49)`, 10 mels x 49 frames) and
-tinyaudio's default DS-CNN (40 mels x 49 frames). Random weights quantized by `tinyaudio.qat` (the cost does not depend
+tinyaudio's default DS-CNN (40 mels x 49 frames); then regular convolutions, the Speech Commands recipe's tcnn, on the
+M4 (the gathering SMLAD kernel) and the M3 (the scalar one). Random weights quantized by `tinyaudio.qat` (the cost does not depend
 on training), with power-of-two scales, with float scales (per-channel integer multiplier + shift, the TFLite
 arithmetic), and with 4- and 2-bit weights. For each: per-layer instructions, instructions and estimated cycles per
 MAC, the instruction-class histogram that the cycle estimate is made of, activation RAM (the arena and the planner's
@@ -36,11 +37,11 @@ SHAPES = {'MLPerf KWS DS-CNN (10 mels x 49 frames)': FrontendConfig(n_mels=10),
           'default DS-CNN (40 mels x 49 frames)': FrontendConfig()}
 
 @functools.cache
-def measure(n_mels:int, bits, po2:bool, cpu:str) -> dict:
-    "One pipeline run of ds_cnn(12, n_mels, 49) at `bits` on board `cpu` (each setting measured once per benchmark run)."
+def measure(n_mels:int, bits, po2:bool, cpu:str, model:str='ds_cnn') -> dict:
+    "One pipeline run of `model`(12, n_mels, 49) at `bits` on board `cpu` (each setting measured once per benchmark run)."
     cfg = FrontendConfig(n_mels=n_mels)
     seed_everything(0)
-    im, _ = bench_intmodel(cfg, 12, 1.0, bits, po2)
+    im, _ = bench_intmodel(cfg, 12, 1.0, bits, po2, model)
     with tempfile.TemporaryDirectory() as d:
         r, _ = run_pipeline_on_mcu(im, bench_audio(cfg)[0], 'kws', work_dir=d, cpu=cpu)
         rep = mcu_report(r, im, prefix='kws')
@@ -118,6 +119,15 @@ def frontend_table(cpus):
     print(f"frontend flash (kws_frontend.o: float and fixed-point tables and configuration), 40 mels: {m4['frontend_flash']} B")
     return out
 
+def conv_table(cpus):
+    "Regular convolutions: the tcnn of the Speech Commands and FSDD recipes (a (40, 3) stem, (1, 9) convolutions over 32-96 channels)."
+    print('\n== regular convolutions: tcnn(12, 40, 49), the speechcommands recipe model, 8-bit po2 ==')
+    for cpu in cpus:
+        rep = measure(40, 8, True, cpu, 'tcnn')
+        print(f"{cpu}: network {rep['insns_window_network']:,} instructions ({rep['insns_per_mac']:.2f} per MAC), "
+              f"stack {rep['stack']:,} B, exported flash {rep['exported_flash']:,} B")
+        if cpu == cpus[0]: print_layers(rep)
+
 def goal(what, value, limit, fmt='{:,.0f}'):
     print(f"  {'met    ' if value <= limit else 'NOT met'}  {what}: {fmt.format(value)} (goal <= {fmt.format(limit)})")
 
@@ -130,6 +140,7 @@ def main():
     (mlperf_title, mlperf_cfg), (default_title, default_cfg) = SHAPES.items()
     mlperf = network_table(mlperf_title, mlperf_cfg, variants, cpus)
     if not args.quick: network_table(default_title, default_cfg, VARIANTS[:2], cpus)
+    conv_table(['m4'] if args.quick else ['m4', 'm3'])
     front = frontend_table(['m4'] if args.quick else ['m4', 'm7', 'm3'])
     po2, ms = mlperf['8-bit po2', 'm4'], mlperf['8-bit mult+shift', 'm4']
     print('\n== goals (MLPerf shape, Cortex-M4) ==')

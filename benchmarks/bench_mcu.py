@@ -15,19 +15,19 @@ import torch
 from tinyaudio.core import data_root, seed_everything
 from tinyaudio.features import FrontendConfig, LogMel
 from tinyaudio.testing import synthetic_signals
-from tinyaudio.models import ds_cnn
+from tinyaudio.models import build_model
 from tinyaudio.qat import quantize_model, to_intmodel
 from tinyaudio.mcu import run_pipeline_on_mcu, mcu_report, flash_ram_by_object
 from tinyaudio.cgen import RUNTIME_PREFIX
 
-def bench_intmodel(cfg, n_classes:int, width:float, bits=8, po2:bool=True):
-    "ds_cnn quantized by tinyaudio.qat (random weights: the cost does not depend on training); po2=False: float scales per channel."
-    model = ds_cnn(n_classes, cfg.n_mels, cfg.frames_per_window, width=width).eval()
+def bench_intmodel(cfg, n_classes:int, width:float, bits=8, po2:bool=True, model_name:str='ds_cnn'):
+    "A zoo model (ds_cnn by default) quantized by tinyaudio.qat (random weights: the cost does not depend on training); po2=False: float scales per channel."
+    model = build_model(model_name, n_classes, cfg.n_mels, cfg.frames_per_window, width=width).eval()
     calib = LogMel(cfg)(torch.randn(16, cfg.samples_per_window)*0.1)
     q = quantize_model(model, bits=bits, po2=po2, per_channel=not po2, calib=calib)
     names = [f'class_{i}' for i in range(n_classes)]
     scales = 'po2' if po2 else 'multiplier + shift'
-    return to_intmodel(q, class_names=names, frontend=cfg), f'ds_cnn(width={width}) {bits}-bit {scales}'
+    return to_intmodel(q, class_names=names, frontend=cfg), f'{model_name}(width={width}) {bits}-bit {scales}'
 
 def bench_audio(cfg):
     clips = sorted((data_root()/'speech_commands_v0.02_test').glob('yes/*.flac'))

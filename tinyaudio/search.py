@@ -22,10 +22,10 @@ from .recipes import read_dataset
 __all__ = ['SIZE_UNITS', 'TIME_UNITS', 'FREQUENCY_UNITS', 'BUDGET_KEYS', 'COSTS', 'SEARCH_SPACE', 'FRONTEND_DIMENSIONS',
            'COST_MODEL', 'parse_quantity', 'Budget', 'recipe_point', 'parse_space', 'search_space', 'in_space',
            'point_changes', 'point_label', 'weight_bits', 'layer_kind', 'network_insns', 'estimate_costs',
-           'measured_costs', 'measure_point', 'open_storage', 'SearchConfig', 'make_sampler', 'make_pruner',
-           'open_study', 'suggest_point', 'trial_objective', 'trials_summary', 'optimize', 'search_results',
-           'front_mask', 'estimate_accuracy', 'held_out_accuracy', 'retrain_front', 'front_markdown', 'plot_search',
-           'check_budget_reachable', 'search', 'finish_search', 'optimize_on_ray']
+           'measured_costs', 'measure_point', 'open_storage', 'SearchConfig', 'record_constraints', 'make_sampler',
+           'make_pruner', 'open_study', 'suggest_point', 'trial_objective', 'trials_summary', 'optimize',
+           'search_results', 'front_mask', 'estimate_accuracy', 'held_out_accuracy', 'retrain_front', 'front_markdown',
+           'plot_search', 'check_budget_reachable', 'search', 'finish_search', 'optimize_on_ray']
 
 # %% ../nbs/11a_search.ipynb #65f0c13c
 SIZE_UNITS = {'b': 1, 'kb': 1024, 'kib': 1024, 'mb': 1024**2, 'mib': 1024**2}
@@ -272,17 +272,18 @@ class SearchConfig:
     def trial_dir(self, number:int) -> Path: return Path(self.out)/'trials'/f'trial-{number:04d}'
 
 # %% ../nbs/11a_search.ipynb #11d22c1c
-def _constraints(trial) -> list:
-    return trial.user_attrs.get('constraints', [1.0])   # > 0 violates: a trial never measured is not feasible
+def record_constraints(trial, costs:dict, budget:Budget):
+    "Tell the sampler (and `search_results`) how far `costs` are over each limit of `budget`, once per trial: > 0 is over."
+    over = {k: costs[k]/limit - 1 for k, limit in budget.limits.items()} or {'budget': 0.0}
+    for k, v in over.items(): trial.set_constraint(k, v)
+    trial.set_user_attr('constraints', list(over.values()))
 
 def make_sampler(cfg:SearchConfig):
-    "The Optuna sampler of `cfg`, with the measured budget as constraints."
+    "The Optuna sampler of `cfg`; the budget reaches it as each trial's constraints (`record_constraints`)."
     import optuna
-    if cfg.sampler == 'nsga2':
-        return optuna.samplers.NSGAIISampler(population_size=max(4, min(50, cfg.trials//4)), seed=cfg.seed, constraints_func=_constraints)
+    if cfg.sampler == 'nsga2': return optuna.samplers.NSGAIISampler(population_size=max(4, min(50, cfg.trials//4)), seed=cfg.seed)
     if cfg.sampler == 'tpe':
-        return optuna.samplers.TPESampler(n_startup_trials=max(2, min(10, cfg.trials//3)), multivariate=True, seed=cfg.seed,
-                                          constraints_func=_constraints)
+        return optuna.samplers.TPESampler(n_startup_trials=max(2, min(10, cfg.trials//3)), multivariate=True, seed=cfg.seed)
     raise ValueError(f"sampler {cfg.sampler!r}: use 'tpe' or 'nsga2'")
 
 def make_pruner(cfg:SearchConfig):
@@ -325,7 +326,8 @@ def trial_objective(trial, cfg:SearchConfig):
     trial.set_user_attr('worker', f'{socket.gethostname()}:{os.getpid()}')   # which machine and process ran it
     twin = _measured_twin(trial, point)
     if twin is not None:   # the sampler asked again for a point already measured: its figures, not a new training
-        for k in ('estimate', 'measured', 'constraints', 'run'): trial.set_user_attr(k, twin.user_attrs[k])
+        for k in ('estimate', 'measured', 'run'): trial.set_user_attr(k, twin.user_attrs[k])
+        record_constraints(trial, twin.user_attrs['measured'], cfg.budget)
         trial.set_user_attr('duplicate_of', twin.number)
         return _objective_values(cfg, twin.user_attrs['measured'])
     try: recipe = run_recipe(cfg.data, **point_changes(point)[0])
@@ -336,9 +338,9 @@ def trial_objective(trial, cfg:SearchConfig):
         trial.set_user_attr('pruned_by', f'invalid: {e}'); raise optuna.TrialPruned(str(e)) from None
     trial.set_user_attr('estimate', estimate)
     over = {k: v for k, v in cfg.budget.excess(estimate).items() if v > cfg.estimate_slack - 1}
-    trial.set_user_attr('constraints', [estimate[k]/limit - 1 for k, limit in cfg.budget.limits.items()] or [0.0])
     if over and not trial.user_attrs.get('recipe'):   # the recipe is measured even over the budget: it is the reference
         why = ', '.join(f"{k.split('_')[0]} {100*v:.0f}% over" for k, v in over.items())
+        record_constraints(trial, estimate, cfg.budget)
         trial.set_user_attr('pruned_by', f'estimate: {why}'); raise optuna.TrialPruned(why)
     cbs = None
     if cfg.objective == 'accuracy':
@@ -353,7 +355,7 @@ def trial_objective(trial, cfg:SearchConfig):
         if isinstance(e, optuna.TrialPruned): trial.set_user_attr('pruned_by', 'hyperband')
         raise
     trial.set_user_attr('measured', measured)
-    trial.set_user_attr('constraints', [measured[k]/limit - 1 for k, limit in cfg.budget.limits.items()] or [0.0])
+    record_constraints(trial, measured, cfg.budget)
     trial.set_user_attr('run', str(path))
     return _objective_values(cfg, measured)
 
@@ -497,20 +499,23 @@ def plot_search(results:pd.DataFrame, budget:Budget, front:pd.DataFrame|None=Non
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
     done = results[results.state == 'complete'] if len(results) else results
-    on_front = front_mask(results)[results.state.to_numpy() == 'complete'] if len(results) else []
     for ax, (col, scale, unit, limit) in zip(axes, [('flash_bytes', 1/1024, 'flash (kB)', budget.flash_bytes),
                                                     ('latency_ms', 1, f'ms per hop at {budget.clock_hz/1e6:g} MHz', budget.latency_ms)]):
         if len(done):
             ok = done.feasible.to_numpy(bool)
             ax.scatter(done[col][ok]*scale, done.accuracy[ok], c='C0', alpha=0.6, label='trials (short training)')
             ax.scatter(done[col][~ok]*scale, done.accuracy[~ok], c='C7', marker='x', label='over the budget')
-            f = done[on_front].sort_values(col)
-            ax.plot(f[col]*scale, f.accuracy, 'C1o-', label='front (short training)')
+            feasible = done[ok]
+            f = feasible[pareto_front(feasible[col], feasible.accuracy)].sort_values(col) if ok.any() else feasible
+            ax.step(f[col]*scale, f.accuracy, 'C1o-', where='post', label='best for this cost (short training)')
             if recipe_trial is not None and (done.trial == recipe_trial).any():
                 r = done[done.trial == recipe_trial].iloc[0]
-                ax.scatter([r[col]*scale], [r.accuracy], marker='*', s=220, c='C3', zorder=5, label='the recipe')
+                ax.scatter([r[col]*scale], [r.accuracy], marker='*', s=220, c='C3', zorder=5, label='the recipe (short training)')
         if front is not None and len(front):
-            ax.scatter(front[col]*scale, front.accuracy, marker='D', c='C2', zorder=4, label='front, full training')
+            members, recipe = front[front.role.str.startswith('front')], front[front.role.str.contains('recipe')]
+            ax.scatter(members[col]*scale, members.accuracy, marker='D', c='C2', zorder=4, label='front, full training')
+            if len(recipe): ax.scatter(recipe[col]*scale, recipe.accuracy, marker='*', s=220, facecolors='none', edgecolors='C3',
+                                       zorder=5, label='the recipe, full training')
         if limit: ax.axvline(limit*scale, ls='--', c='k', lw=1, label='budget')
         ax.set_xscale('log'); ax.set_xlabel(unit); ax.grid(alpha=0.3)
     axes[0].set_ylabel('clip accuracy (quantized, as deployed)'); axes[1].legend(fontsize=7, loc='lower right')
@@ -597,8 +602,7 @@ def finish_search(cfg:SearchConfig, final_epochs:int|None=None, final_qat_epochs
     atomic_write(out/'front.csv', front.to_csv(index=False))
     atomic_write(out/'front.md', front_markdown(front))
     atomic_write(out/'estimates.md', markdown_table(estimate_accuracy(results)) + '\n')
-    fig = plot_search(results, cfg.budget, front[front.role.str.startswith('front')] if len(front) else front, recipe_trial,
-                      title=f"{cfg.study_name}: {cfg.budget}")
+    fig = plot_search(results, cfg.budget, front, recipe_trial, title=f"{cfg.study_name}: {cfg.budget}")
     atomic_write(out/'search.png', lambda tmp: fig.savefig(tmp, format='png', dpi=100, bbox_inches='tight'))
     plt.close(fig)
     summary = trials_summary(study)
