@@ -21,11 +21,11 @@ from .recipes import read_dataset
 # %% auto #0
 __all__ = ['SIZE_UNITS', 'TIME_UNITS', 'FREQUENCY_UNITS', 'BUDGET_KEYS', 'COSTS', 'SEARCH_SPACE', 'FRONTEND_DIMENSIONS',
            'COST_MODEL', 'parse_quantity', 'Budget', 'recipe_point', 'parse_space', 'search_space', 'in_space',
-           'point_changes', 'point_label', 'weight_bits', 'layer_kind', 'network_insns', 'estimate_costs',
-           'measured_costs', 'measure_point', 'open_storage', 'SearchConfig', 'record_constraints', 'make_sampler',
-           'make_pruner', 'open_study', 'suggest_point', 'trial_objective', 'trials_summary', 'optimize',
-           'search_results', 'front_mask', 'estimate_accuracy', 'held_out_accuracy', 'retrain_front', 'front_markdown',
-           'plot_search', 'check_budget_reachable', 'search', 'finish_search', 'optimize_on_ray']
+           'point_changes', 'point_label', 'weight_bits', 'layer_kind', 'network_insns', 'unpack_buffer_bytes',
+           'estimate_costs', 'measured_costs', 'measure_point', 'open_storage', 'SearchConfig', 'record_constraints',
+           'make_sampler', 'make_pruner', 'open_study', 'suggest_point', 'trial_objective', 'trials_summary',
+           'optimize', 'search_results', 'front_mask', 'estimate_accuracy', 'held_out_accuracy', 'retrain_front',
+           'front_markdown', 'plot_search', 'check_budget_reachable', 'search', 'finish_search', 'optimize_on_ray']
 
 # %% ../nbs/11a_search.ipynb #65f0c13c
 SIZE_UNITS = {'b': 1, 'kb': 1024, 'kib': 1024, 'mb': 1024**2, 'mib': 1024**2}
@@ -186,18 +186,27 @@ def network_insns(model, costs:pd.DataFrame) -> float:
     kinds = [layer_kind(layers[name]) for name in costs.layer]
     return COST_MODEL['network_fixed'] + sum(per_mac[k]*m for k, m in zip(kinds, costs.macs) if k is not None)
 
+def unpack_buffer_bytes(model, wbits) -> int:
+    "RAM of the C export's buffer that sub-byte weights are unpacked into, layer by layer: the largest such layer, a byte per weight."
+    from tinyaudio.intmodel import stored_weight_bits
+    from tinyaudio.qat import weighted_layer_names
+    layers = dict(model.named_modules())
+    bits_of = lambda name: wbits.get(name, wbits.get('default', 8)) if isinstance(wbits, dict) else wbits
+    return max([layers[n].weight.numel() for n in weighted_layer_names(model) if stored_weight_bits(bits_of(n)) < 8], default=0)
+
 def estimate_costs(recipe, n_classes:int, bits:str='8', clock_hz:float=80e6) -> dict:
     "Estimated flash, RAM, instructions per hop and latency (ms) of `recipe`'s model at `bits`, before training."
     fe, w = recipe.frontend, recipe.frontend.windowing()
     n_mels, n_frames = fe.input_shape[1:]
     model = build_model(recipe.model, n_classes, n_mels, n_frames, **recipe.model_kwargs)
-    costs = model_cost(model, n_mels, n_frames, fe.windows_per_second, bits=weight_bits(bits, model), act_bits=8)
+    wbits = weight_bits(bits, model)
+    costs = model_cost(model, n_mels, n_frames, fe.windows_per_second, bits=wbits, act_bits=8)
     t = costs.attrs['totals']
     frame = COST_MODEL['frame_fixed'] + COST_MODEL['frame_per_nlogn']*fe.n_fft*math.log2(fe.n_fft)
     insns_per_hop = w['hop_frames']*frame + network_insns(model, costs)
     return dict(params=t['params'], macs_per_window=t['macs'], macs_per_s=t['macs_per_s'], weight_bytes=t['weight_bytes'],
                 flash_bytes=t['flash_bytes'] + COST_MODEL['code_flash'] + COST_MODEL['tables_flash']*fe.n_fft/512,
-                ram_bytes=t['peak_ram_bytes'] + n_mels*n_frames + 4*fe.n_fft + COST_MODEL['stack'],
+                ram_bytes=t['peak_ram_bytes'] + n_mels*n_frames + 4*fe.n_fft + COST_MODEL['stack'] + unpack_buffer_bytes(model, wbits),
                 insns_per_hop=insns_per_hop, latency_ms=insns_per_hop/clock_hz*1e3)
 
 # %% ../nbs/11a_search.ipynb #da6f5afe
