@@ -8,8 +8,8 @@ Docs: https://tinyaudio.github.io/tinyaudio/search.html.md"""
 
 # %% ../nbs/11a_search.ipynb #d3e77b2c
 from __future__ import annotations
-import dataclasses, json, logging, math, os, re, shutil, socket, time
-from dataclasses import dataclass, field
+import logging, math, os, re, shutil, socket
+from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -339,11 +339,8 @@ def trial_objective(trial, cfg:SearchConfig):
         record_constraints(trial, twin.user_attrs['measured'], cfg.budget)
         trial.set_user_attr('duplicate_of', twin.number)
         return _objective_values(cfg, twin.user_attrs['measured'])
-    try: recipe = run_recipe(cfg.data, **point_changes(point)[0])
-    except (ValueError, AudioError) as e:   # a frontend or model these settings cannot make
-        trial.set_user_attr('pruned_by', f'invalid: {e}'); raise optuna.TrialPruned(str(e)) from None
-    try: estimate = estimate_costs(recipe, cfg.n_classes, point['bits'], cfg.budget.clock_hz)
-    except (ValueError, RuntimeError) as e:
+    try: estimate = estimate_costs(run_recipe(cfg.data, **point_changes(point)[0]), cfg.n_classes, point['bits'], cfg.budget.clock_hz)
+    except (ValueError, RuntimeError) as e:   # a frontend or model these settings cannot make
         trial.set_user_attr('pruned_by', f'invalid: {e}'); raise optuna.TrialPruned(str(e)) from None
     trial.set_user_attr('estimate', estimate)
     over = {k: v for k, v in cfg.budget.excess(estimate).items() if v > cfg.estimate_slack - 1}
@@ -437,19 +434,13 @@ def front_mask(results:pd.DataFrame) -> np.ndarray:
 def estimate_accuracy(results:pd.DataFrame) -> pd.DataFrame:
     "Measured/estimated ratios (median, min, max) of flash, RAM and instructions per hop, and Spearman's rank correlation."
     done = results[results.state == 'complete'] if len(results) else results
-    rows = []
-    for name in ('flash_bytes', 'ram_bytes', 'insns_per_hop'):
-        if len(done) == 0 or name not in done or f'est_{name}' not in done: continue
-        ratio = done[name] / done[f'est_{name}']
-        rows.append(dict(figure=name, trials=len(done), median_ratio=ratio.median(), min_ratio=ratio.min(), max_ratio=ratio.max(),
-                         rank_correlation=done[name].corr(done[f'est_{name}'], method='spearman')))
-    if len(done) and 'insns_per_hop' in done:
-        rows.append(dict(figure='macs_per_window vs insns_per_hop', trials=len(done),
-                         median_ratio=(done.insns_per_hop/done.macs_per_window).median(),
-                         min_ratio=(done.insns_per_hop/done.macs_per_window).min(),
-                         max_ratio=(done.insns_per_hop/done.macs_per_window).max(),
-                         rank_correlation=done.macs_per_window.corr(done.insns_per_hop, method='spearman')))
-    return pd.DataFrame(rows)
+    def row(figure, measured, predictor):
+        ratio = done[measured]/done[predictor]
+        return dict(figure=figure, trials=len(done), median_ratio=ratio.median(), min_ratio=ratio.min(), max_ratio=ratio.max(),
+                    rank_correlation=done[measured].corr(done[predictor], method='spearman'))
+    pairs = [(name, name, f'est_{name}') for name in ('flash_bytes', 'ram_bytes', 'insns_per_hop')]
+    pairs.append(('macs_per_window vs insns_per_hop', 'insns_per_hop', 'macs_per_window'))
+    return pd.DataFrame([row(*p) for p in pairs if len(done) and p[1] in done and p[2] in done])
 
 # %% ../nbs/11a_search.ipynb #ae96dcbb
 def _final_done(path:Path, epochs:int, qat_epochs:int) -> dict|None:
@@ -538,15 +529,15 @@ def _cheapest_points(space:dict) -> list[dict]:
     cheap = dict(width=min(space['width']), depth=min(space['depth']), sample_rate=min(space['sample_rate']),
                  n_mels=min(space['n_mels']), win_ms=min(space['win_ms']), hop_ms=max(space['hop_ms']),
                  window_s=min(space['window_s']), window_hop_s=max(space['window_hop_s']), mixup=space['mixup'][0])
-    bits = sorted(space['bits'], key=lambda b: 0 if b.startswith('mixed') else (int(re.findall(r'\d+', b)[0]) if re.findall(r'\d+', b) else 8))
-    return [dict(model=m, bits=bits[0], **cheap) for m in space['model']]
+    fewest_bits = min(space['bits'], key=lambda b: 0 if b.startswith('mixed') else int(re.search(r'\d+', b)[0]))   # '8', '4', 'w4a8'
+    return [dict(model=m, bits=fewest_bits, **cheap) for m in space['model']]
 
 def check_budget_reachable(data:str, space:dict, budget:Budget, n_classes:int, slack:float=1.25):
     "Raise `ValueError` naming the smallest estimated costs when no cheapest point of the space fits `budget` within `slack`."
     best = None
     for point in _cheapest_points(space):
         try: est = estimate_costs(run_recipe(data, **point_changes(point)[0]), n_classes, point['bits'], budget.clock_hz)
-        except (ValueError, AudioError, RuntimeError): continue
+        except (ValueError, RuntimeError): continue   # AudioError is a ValueError
         over = budget.excess(est)
         if all(v <= slack - 1 for v in over.values()): return
         if best is None or max(over.values()) < max(best[1].values()): best = (point, over, est)
