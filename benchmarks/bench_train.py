@@ -3,6 +3,7 @@
     python benchmarks/bench_train.py --dataset fsdd [--model tcnn --width 1.0 --epochs 15 --lr 1e-2 --threads 2]
     python benchmarks/bench_train.py --dataset esc50 [--model tcnn --epochs 40 --mixup 0]
     python benchmarks/bench_train.py --dataset speechcommands --epochs 20
+    python benchmarks/bench_train.py --dataset esc50 --epochs 5 --cache [--memory-format contiguous]
 
 Protocols (data from tinyaudio.core.data_root()):
   fsdd            official split: recordings with index 0-4 are the test set, the rest train (8 kHz frontend).
@@ -11,18 +12,30 @@ Protocols (data from tinyaudio.core.data_root()):
   speechcommands  the shared copy of the official test set, split speaker-disjoint (hash of the speaker id),
                   12 classes (10 words, _unknown_, _silence_); 16 kHz, 40 mel bands.
 Prints the model cost (params, MACs per window and per second of audio, int8 weight bytes), the data loading time,
-the training time and time per epoch, window accuracy and clip accuracy for every pooling method.
+the training time and time per epoch (and the median training and validation pass), window accuracy and clip accuracy for every pooling method.
 """
-import argparse, json, os, time
+import argparse, json, os, statistics, time
 from pathlib import Path
 import torch
 from tinyaudio.core import seed_everything
 from tinyaudio.recipes import RECIPES, read_dataset, recipe_dataloaders, recipe_callbacks
 from tinyaudio.aggregate import compare_pooling
-from tinyaudio.train import audio_learner, clip_report, save_checkpoint
+from fastai.callback.core import Callback
+from tinyaudio.train import audio_learner, clip_report, save_checkpoint, ChannelsLastFit
 from tinyaudio.pipeline import model_summary
 
 BENCHMARKED = ('fsdd', 'esc50', 'speechcommands')
+
+
+class PhaseTimes(Callback):
+    "Wall time of every training pass and every validation pass (get_preds's passes count as validation)."
+    order = 100
+    def __init__(self): self.times = {'train': [], 'valid': []}
+    def before_train(self): self.start = time.perf_counter()
+    def after_train(self): self.times['train'].append(time.perf_counter() - self.start)
+    def before_validate(self): self.start = time.perf_counter()
+    def after_validate(self): self.times['valid'].append(time.perf_counter() - self.start)
+    def median(self, phase): return float(statistics.median(self.times[phase])) if self.times[phase] else float('nan')
 
 
 def main():
@@ -38,6 +51,10 @@ def main():
     p.add_argument('--mixup', type=float, default=None, help="mixup alpha (0: off; default: the recipe's)")
     p.add_argument('--label-smoothing', type=float, default=0.1)
     p.add_argument('--threads', type=int, default=2, help='torch intra-op threads')
+    p.add_argument('--cache', action='store_true',
+                   help="read the decoded clips from tinyaudio's clip cache (written on the first run)")
+    p.add_argument('--memory-format', choices=('channels_last', 'contiguous'), default='channels_last',
+                   help='memory format while training (default: channels_last, as audio_learner trains)')
     p.add_argument('--keep-best', action='store_true',
                    help='report the epoch with the best validation clip accuracy (chosen on the evaluation split, so '
                         'optimistic) instead of the last epoch of the fixed schedule')
@@ -56,16 +73,20 @@ def main():
 
     cfg = recipe.frontend
     start = time.perf_counter()
-    dls = recipe_dataloaders(recipe, read_dataset(a.dataset, split=recipe.split), augment=a.augment, seed=a.seed)
+    dls = recipe_dataloaders(recipe, read_dataset(a.dataset, split=recipe.split), augment=a.augment, seed=a.seed,
+                             cache=a.cache)
     load_s = time.perf_counter() - start
     n_train, n_valid = len(dls.train.dataset), len(set(dls.valid.dataset.clip_ids))
     print(f"{a.dataset}: {n_train} training clips, {n_valid} validation clips ({len(dls.valid.dataset)} windows), "
-          f"{len(dls.vocab)} classes; decoding {load_s:.1f} s; torch threads {torch.get_num_threads()}, "
+          f"{len(dls.vocab)} classes; {'reading the clip cache' if dls.store.from_cache else 'decoding'} {load_s:.1f} s; torch threads {torch.get_num_threads()}, "
           f"cpus {os.cpu_count()}")
 
     learn = audio_learner(dls, model, model_kwargs=recipe.model_kwargs, frontend=cfg, seed=a.seed, quiet=a.quiet,
                           label_smoothing=a.label_smoothing, path=Path('benchmarks/out')/a.dataset, cbs=recipe_callbacks(recipe),
                           save_best=a.keep_best)
+    if a.memory_format == 'contiguous': learn.remove_cb(ChannelsLastFit)
+    phases = PhaseTimes()
+    learn.add_cb(phases)
     cost = model_summary(learn.model, cfg)
     print(f"model {model} width {width} {learn.model_kwargs}: {cost['params']:,} params, "
           f"{cost['macs_per_window']/1e6:.2f} M MACs per window, {cost['macs_per_s']/1e6:.2f} M MACs per second "
@@ -86,6 +107,8 @@ def main():
     pooling = compare_pooling(probs, targets, dls.valid.dataset.clip_ids)
     print(f"training: {train_s:.1f} s, {train_s/epochs:.2f} s per epoch (train + validation) over {epochs} epochs; "
           f"best epoch {best + 1}; reporting epoch {reported + 1} ({'best' if a.keep_best else 'last'})")
+    print(f"per epoch, median: training pass {phases.median('train'):.2f} s ({n_train} clips), validation "
+          f"{phases.median('valid'):.2f} s ({len(dls.valid.dataset)} windows); memory format {a.memory_format}")
     print(pooling.round(4).to_string())
     print(f"clip accuracy (mean pooling): {report['accuracy']:.4f}, macro F1 {report['macro_f1']:.4f} "
           f"on {report['n_clips']} clips")
@@ -93,7 +116,9 @@ def main():
     if a.json:
         row = dict(dataset=a.dataset, model=model, width=width, epochs=epochs, lr=lr, bs=bs, seed=a.seed,
                    augment=a.augment, mixup=mixup, threads=torch.get_num_threads(), load_s=round(load_s, 1),
-                   train_s=round(train_s, 1), s_per_epoch=round(train_s / epochs, 2), best_epoch=best + 1,
+                   train_s=round(train_s, 1), s_per_epoch=round(train_s / epochs, 2),
+                   train_pass_s=round(phases.median('train'), 2), valid_pass_s=round(phases.median('valid'), 2),
+                   memory_format=a.memory_format, from_cache=dls.store.from_cache, best_epoch=best + 1,
                    reported_epoch=reported + 1, best_epoch_clip_accuracy=hist[best][-1],
                    clip_accuracy=report['accuracy'], clip_macro_f1=report['macro_f1'],
                    window_accuracy=float(pooling.window_accuracy.iloc[0]),

@@ -27,10 +27,10 @@ from .aggregate import aggregate, clip_targets, clip_metrics
 
 # %% auto #0
 __all__ = ['CHECKPOINT_FORMAT', 'SeedCallback', 'valid_clip_ids', 'ClipAccuracy', 'find_frontend', 'model_input_shape',
-           'zoo_name', 'build_named_model', 'head_splitter', 'last_linear', 'SaveBestCallback', 'make_quiet',
-           'audio_learner', 'clip_predict', 'clip_report', 'show_results', 'window_interpretation', 'plot_confusion',
-           'top_losses', 'wav_bytes', 'listen_top_losses', 'Checkpoint', 'torch_save', 'save_checkpoint',
-           'load_checkpoint', 'replace_head', 'finetune_from', 'items_dl', 'predict_clips']
+           'zoo_name', 'build_named_model', 'head_splitter', 'last_linear', 'SaveBestCallback', 'ChannelsLastFit',
+           'make_quiet', 'audio_learner', 'clip_predict', 'clip_report', 'show_results', 'window_interpretation',
+           'plot_confusion', 'top_losses', 'wav_bytes', 'listen_top_losses', 'Checkpoint', 'torch_save',
+           'save_checkpoint', 'load_checkpoint', 'replace_head', 'finetune_from', 'items_dl', 'predict_clips']
 
 # %% ../nbs/05_train.ipynb #278412e7
 def _loader_generators(dl) -> list:
@@ -129,8 +129,14 @@ class SaveBestCallback(SaveModelCallback):
         if not self.quiet: return super().after_epoch()
         with contextlib.redirect_stdout(io.StringIO()): super().after_epoch()
 
+class ChannelsLastFit(Callback):
+    "The model in channels-last memory format while it fits, contiguous again afterwards (for export and quantization)."
+    order = -1   # before callbacks that wrap or copy the model
+    def before_fit(self): self.learn.model.to(memory_format=torch.channels_last)
+    def after_fit(self): self.learn.model.to(memory_format=torch.contiguous_format)
+
 def _callbacks(has_clips, save_best, monitor, patience, seed, fname):
-    cbs = [SeedCallback(seed)] if seed is not None else []
+    cbs = [SeedCallback(seed), ChannelsLastFit()] if seed is not None else [ChannelsLastFit()]
     if save_best: cbs.append(SaveBestCallback(monitor=monitor or ('clip_accuracy' if has_clips else 'accuracy'), fname=fname))
     if patience is not None: cbs.append(EarlyStoppingCallback(monitor='valid_loss', patience=patience))
     return cbs
