@@ -130,6 +130,9 @@ static inline int32_t requant_channel(const ta_layer *l, int32_t acc, uint32_t o
     return rq_apply(rq_of(l, o), acc);
 }
 
+/* Sign-extend a field whose sign bit is `sign` (the field's bits-wide code, xor-ed and subtracted). */
+#define TA_SIGN_EXTEND(code, sign) ((int8_t)((int32_t)((uint32_t)(code) ^ (sign)) - (int32_t)(sign)))
+
 ta_status ta_unpack_weights(const uint8_t *packed, size_t n_packed, size_t n, uint8_t bits,
                             int8_t *out, size_t n_out) {
     size_t i;
@@ -139,10 +142,27 @@ ta_status ta_unpack_weights(const uint8_t *packed, size_t n_packed, size_t n, ui
     TA_REQUIRE(n_packed == (n / 8u) * bits + ((n % 8u) * bits + 7u) / 8u, TA_ERR_SIZE);
     TA_REQUIRE(n_out == n, TA_ERR_SIZE);
     TA_REQUIRE(bits == 2u || bits == 4u, TA_ERR_CONFIG);
+    /* Fields are stored from the low bits of each byte up; a whole byte is unpacked at a time (shifts
+     * and masks, no division per weight), the last partial byte field by field. */
     per_byte = 8u / bits; mask = (1u << bits) - 1u; sign = 1u << (bits - 1u);
-    for (i = 0; i < n; i++) {
+    if (bits == 4u) {
+        for (i = 0; i + 2u <= n; i += 2u) {
+            uint32_t b = packed[i >> 1];
+            out[i] = TA_SIGN_EXTEND(b & 15u, 8u);
+            out[i + 1u] = TA_SIGN_EXTEND(b >> 4, 8u);
+        }
+    } else {
+        for (i = 0; i + 4u <= n; i += 4u) {
+            uint32_t b = packed[i >> 2];
+            out[i] = TA_SIGN_EXTEND(b & 3u, 2u);
+            out[i + 1u] = TA_SIGN_EXTEND((b >> 2) & 3u, 2u);
+            out[i + 2u] = TA_SIGN_EXTEND((b >> 4) & 3u, 2u);
+            out[i + 3u] = TA_SIGN_EXTEND(b >> 6, 2u);
+        }
+    }
+    for (; i < n; i++) {
         uint32_t code = ((uint32_t)packed[i / per_byte] >> ((i % per_byte) * bits)) & mask;
-        out[i] = (int8_t)((int32_t)(code ^ sign) - (int32_t)sign);  /* sign-extend a bits-wide field */
+        out[i] = TA_SIGN_EXTEND(code, sign);
     }
     return TA_OK;
 }
