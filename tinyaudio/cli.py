@@ -144,6 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest='command', required=True, parser_class=_Parser)
     p = sub.add_parser('data', help='read a dataset and say what it contains'); _add_data(p, positional=True)
     p = sub.add_parser('train', help='train a float model into a run folder'); _add_data(p); _add_training(p)
+    p.add_argument('--cache', action='store_true',
+                   help="keep the decoded clips in tinyaudio's clip cache ($TINYAUDIO_CACHE) and read them from there next time")
     p = sub.add_parser('quantize', help='quantization-aware fine-tuning of a trained run')
     p.add_argument('--out', default='tinyaudio-run', help='the run folder (default: %(default)s)')
     _add_quantize(p)
@@ -241,7 +243,8 @@ def run_command(args) -> tuple[str, int]:
         return describe_dataset(check_decodable(items, on_error=_on_error(args), progress=sys.stderr.isatty())), 0
     if args.command == 'train':
         run = Run.train(args.out, args.data, root=args.root, seed=args.seed, augment=args.augment, quiet=args.quiet,
-                        on_error=_on_error(args), allow_outside_root=args.allow_outside_root, **_training(args))
+                        on_error=_on_error(args), allow_outside_root=args.allow_outside_root, cache=args.cache,
+                        **_training(args))
         return _json(run.info['float_report']), 0
     if args.command == 'quantize':
         return _json(Run(args.out).quantize(args.bits, args.qat_epochs, args.lr, args.per_channel, quiet=args.quiet)), 0

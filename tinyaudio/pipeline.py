@@ -134,7 +134,7 @@ class Run:
     def dataloaders(self, augment:bool=False):
         "The DataLoaders the run trains on."
         return recipe_dataloaders(self.recipe, self.items(), augment=augment, seed=self.info.get('seed', 0),
-                                  on_error=self.info.get('on_error', 'raise'))
+                                  on_error=self.info.get('on_error', 'raise'), cache=self.info.get('cache', False))
 
 # %% ../nbs/11_pipeline.ipynb #07b8fd91
 def model_summary(model, frontend:FrontendConfig, bits:int=8) -> dict:
@@ -179,22 +179,25 @@ def train(cls:Run,
           on_error:str='raise',          # 'skip' leaves out (and lists) files that cannot be used
           allow_outside_root:bool=False, # let a CSV list files outside its folder
           cbs:list|None=None,            # more fastai callbacks while training (a search's pruning callback)
+          cache:bool=False,              # keep the decoded clips in the clip cache, and read them from it next time
           **changes,                     # recipe changes: see `run_recipe`
          ) -> Run:
     "Train the (changed) recipe of `data` into the run folder `path`: `run.json` and `float.pth`; see `run_recipe`."
     run = cls(path)
     recipe = run_recipe(data, **changes)
     with run_lock(run.path):
-        return _train(run, recipe, data, root, seed, augment, quiet, on_error, allow_outside_root, changes.get('bs') is None, cbs)
+        return _train(run, recipe, data, root, seed, augment, quiet, on_error, allow_outside_root, changes.get('bs') is None, cbs,
+                      cache)
 
-def _train(run:Run, recipe:Recipe, data, root, seed, augment, quiet, on_error, allow_outside_root, auto_bs:bool, cbs=None) -> Run:
+def _train(run:Run, recipe:Recipe, data, root, seed, augment, quiet, on_error, allow_outside_root, auto_bs:bool, cbs=None,
+           cache:bool=False) -> Run:
     from tinyaudio.train import audio_learner, clip_report, save_checkpoint
     seed_everything(seed)
     # data and training first: a run that fails (a missing dataset, a bad split, an interrupt) leaves no files behind
     items = read_dataset(data, root=root, split=recipe.split, seed=seed, on_error=on_error, allow_outside_root=allow_outside_root)
     _log.info(f"dataset {data}: " + describe_dataset(items).replace('\n', '; '))
     if auto_bs: recipe = recipe.replace(bs=batch_size_for(sum(it.split == 'train' for it in items), recipe.bs))
-    dls = recipe_dataloaders(recipe, items, augment=augment, seed=seed, on_error=on_error)
+    dls = recipe_dataloaders(recipe, items, augment=augment, seed=seed, on_error=on_error, cache=cache)
     steps = len(dls.train)
     _log.info(f"training {recipe.model} for {recipe.epochs} epochs at batch size {recipe.bs}: {steps} steps per epoch")
     if steps < MIN_STEPS_PER_EPOCH:
@@ -215,7 +218,7 @@ def _train(run:Run, recipe:Recipe, data, root, seed, augment, quiet, on_error, a
     run.path.mkdir(parents=True, exist_ok=True)
     save_checkpoint(learn, run.file('float'))
     atomic_write(run.file('info'), json.dumps(dict(data=data, root=None if root is None else str(root), seed=seed, augment=augment,
-                                                   on_error=on_error, allow_outside_root=allow_outside_root,
+                                                   on_error=on_error, allow_outside_root=allow_outside_root, cache=cache,
                                                    recipe=recipe.to_dict(), float_report=report,
                                                    skipped=[[str(p), why] for p, why in [*items.skipped, *dls.skipped]]), indent=2))
     run._learn = learn

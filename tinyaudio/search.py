@@ -226,7 +226,8 @@ def measure_point(path, data:str, point:dict, epochs:int, qat_epochs:int=1, cloc
     from tinyaudio.qat import check_bits
     check_toolchain()   # before training: without the toolchain nothing could be measured
     changes, bits = point_changes(point)
-    run = Run.train(path, data, root=root, seed=seed, quiet=quiet, epochs=epochs, cbs=cbs, split=split, **changes)
+    run = Run.train(path, data, root=root, seed=seed, quiet=quiet, epochs=epochs, cbs=cbs, split=split, cache=True,
+                    **changes)
     run.quantize(bits=check_bits(bits), epochs=qat_epochs, quiet=quiet)
     exported = run.export()
     mcu = run.measure_mcu(cpu, clock_hz)
