@@ -21,7 +21,7 @@ from tinyaudio.core import seed_everything
 from tinyaudio.recipes import RECIPES, read_dataset, recipe_dataloaders, recipe_callbacks
 from tinyaudio.aggregate import compare_pooling
 from fastai.callback.core import Callback
-from tinyaudio.train import audio_learner, clip_report, save_checkpoint, ChannelsLastFit
+from tinyaudio.train import audio_learner, clip_report, save_checkpoint
 from tinyaudio.pipeline import model_summary
 
 BENCHMARKED = ('fsdd', 'esc50', 'speechcommands')
@@ -54,7 +54,7 @@ def main():
     p.add_argument('--cache', action='store_true',
                    help="read the decoded clips from tinyaudio's clip cache (written on the first run)")
     p.add_argument('--memory-format', choices=('channels_last', 'contiguous'), default='channels_last',
-                   help='memory format while training (default: channels_last, as audio_learner trains)')
+                   help='memory format while training (default: channels_last, audio_learner(channels_last=True))')
     p.add_argument('--keep-best', action='store_true',
                    help='report the epoch with the best validation clip accuracy (chosen on the evaluation split, so '
                         'optimistic) instead of the last epoch of the fixed schedule')
@@ -83,8 +83,7 @@ def main():
 
     learn = audio_learner(dls, model, model_kwargs=recipe.model_kwargs, frontend=cfg, seed=a.seed, quiet=a.quiet,
                           label_smoothing=a.label_smoothing, path=Path('benchmarks/out')/a.dataset, cbs=recipe_callbacks(recipe),
-                          save_best=a.keep_best)
-    if a.memory_format == 'contiguous': learn.remove_cb(ChannelsLastFit)
+                          save_best=a.keep_best, channels_last=a.memory_format == 'channels_last')
     phases = PhaseTimes()
     learn.add_cb(phases)
     cost = model_summary(learn.model, cfg)

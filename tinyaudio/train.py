@@ -136,7 +136,7 @@ class ChannelsLastFit(Callback):
     def after_fit(self): self.learn.model.to(memory_format=torch.contiguous_format)
 
 def _callbacks(has_clips, save_best, monitor, patience, seed, fname):
-    cbs = [SeedCallback(seed), ChannelsLastFit()] if seed is not None else [ChannelsLastFit()]
+    cbs = [SeedCallback(seed)] if seed is not None else []
     if save_best: cbs.append(SaveBestCallback(monitor=monitor or ('clip_accuracy' if has_clips else 'accuracy'), fname=fname))
     if patience is not None: cbs.append(EarlyStoppingCallback(monitor='valid_loss', patience=patience))
     return cbs
@@ -153,7 +153,7 @@ def make_quiet(learn:Learner) -> Learner:
 def audio_learner(dls, model:str|nn.Module='ds_cnn', model_kwargs:dict|None=None, frontend=None,
                   label_smoothing:float=0.1, metrics=None, clip_method:str='mean', save_best:bool=True,
                   monitor:str|None=None, patience:int|None=None, seed:int|None=None, quiet:bool=False,
-                  path=None, fname:str='best', cbs=None, **kwargs) -> Learner:
+                  path=None, fname:str='best', cbs=None, channels_last:bool=False, **kwargs) -> Learner:
     "A fastai `Learner` for window classification with tinyaudio's defaults (see above); train with `fit_one_cycle`."
     if seed is not None: seed_everything(seed)  # the model's initial weights depend on it
     frontend = frontend or find_frontend(dls)
@@ -169,7 +169,8 @@ def audio_learner(dls, model:str|nn.Module='ds_cnn', model_kwargs:dict|None=None
     if metrics is None: metrics = [accuracy] + ([ClipAccuracy(clip_method)] if has_clips else [])
     learn = Learner(dls, model, loss_func=_loss(label_smoothing), metrics=metrics, splitter=head_splitter,
                     path=path if path is not None else getattr(dls, 'path', '.'),
-                    cbs=_callbacks(has_clips, save_best, monitor, patience, seed, fname) + list(cbs or []), **kwargs)
+                    cbs=_callbacks(has_clips, save_best, monitor, patience, seed, fname) + list(cbs or []) +
+                        ([ChannelsLastFit()] if channels_last else []), **kwargs)
     learn.model_name,learn.model_kwargs,learn.frontend,learn.vocab = name,model_kwargs,frontend,vocab
     return make_quiet(learn) if quiet else learn
 
