@@ -3,7 +3,7 @@
     python benchmarks/bench_train.py --dataset fsdd [--model tcnn --width 1.0 --epochs 15 --lr 1e-2 --threads 2]
     python benchmarks/bench_train.py --dataset esc50 [--model tcnn --epochs 40 --mixup 0]
     python benchmarks/bench_train.py --dataset speechcommands --epochs 20
-    python benchmarks/bench_train.py --dataset esc50 --epochs 5 --cache [--memory-format contiguous]
+    python benchmarks/bench_train.py --dataset esc50 --epochs 5 --cache [--keep-valid] [--memory-format contiguous]
 
 Protocols (data from tinyaudio.core.data_root()):
   fsdd            official split: recordings with index 0-4 are the test set, the rest train (8 kHz frontend).
@@ -53,6 +53,8 @@ def main():
     p.add_argument('--threads', type=int, default=2, help='torch intra-op threads')
     p.add_argument('--cache', action='store_true',
                    help="read the decoded clips from tinyaudio's clip cache (written on the first run)")
+    p.add_argument('--keep-valid', action='store_true',
+                   help='keep the validation batches (their log-mel) in memory after the first epoch (what Run.train(cache=True) does)')
     p.add_argument('--memory-format', choices=('channels_last', 'contiguous'), default='channels_last',
                    help='memory format while training (default: channels_last, audio_learner(channels_last=True))')
     p.add_argument('--keep-best', action='store_true',
@@ -74,7 +76,7 @@ def main():
     cfg = recipe.frontend
     start = time.perf_counter()
     dls = recipe_dataloaders(recipe, read_dataset(a.dataset, split=recipe.split), augment=a.augment, seed=a.seed,
-                             cache=a.cache)
+                             cache=a.cache, keep_valid_batches=a.keep_valid)
     load_s = time.perf_counter() - start
     n_train, n_valid = len(dls.train.dataset), len(set(dls.valid.dataset.clip_ids))
     print(f"{a.dataset}: {n_train} training clips, {n_valid} validation clips ({len(dls.valid.dataset)} windows), "
@@ -107,7 +109,8 @@ def main():
     print(f"training: {train_s:.1f} s, {train_s/epochs:.2f} s per epoch (train + validation) over {epochs} epochs; "
           f"best epoch {best + 1}; reporting epoch {reported + 1} ({'best' if a.keep_best else 'last'})")
     print(f"per epoch, median: training pass {phases.median('train'):.2f} s ({n_train} clips), validation "
-          f"{phases.median('valid'):.2f} s ({len(dls.valid.dataset)} windows); memory format {a.memory_format}")
+          f"{phases.median('valid'):.2f} s ({len(dls.valid.dataset)} windows); memory format {a.memory_format}"
+          f"{'; validation batches kept after the first epoch' if a.keep_valid else ''}")
     print(pooling.round(4).to_string())
     print(f"clip accuracy (mean pooling): {report['accuracy']:.4f}, macro F1 {report['macro_f1']:.4f} "
           f"on {report['n_clips']} clips")
@@ -117,7 +120,7 @@ def main():
                    augment=a.augment, mixup=mixup, threads=torch.get_num_threads(), load_s=round(load_s, 1),
                    train_s=round(train_s, 1), s_per_epoch=round(train_s / epochs, 2),
                    train_pass_s=round(phases.median('train'), 2), valid_pass_s=round(phases.median('valid'), 2),
-                   memory_format=a.memory_format, from_cache=dls.store.from_cache, best_epoch=best + 1,
+                   memory_format=a.memory_format, from_cache=dls.store.from_cache, keep_valid=a.keep_valid, best_epoch=best + 1,
                    reported_epoch=reported + 1, best_epoch_clip_accuracy=hist[best][-1],
                    clip_accuracy=report['accuracy'], clip_macro_f1=report['macro_f1'],
                    window_accuracy=float(pooling.window_accuracy.iloc[0]),

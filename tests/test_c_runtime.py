@@ -284,6 +284,40 @@ static void network(void) {
         st("pointwise.n_in_per_pixel", ta_pointwise_s8(&p, inp, 2, outp, 4));
         free(outp);
     }
+    {  /* pointwise 8 -> 2 channels on 1 x 2 pixels, 4-bit weights read packed: one word per output channel,
+        * the two channels' words alternating; codes w + 8, channel c of a word at bit 4 * (2 * (c / 4) + c % 2)
+        * + 16 * ((c % 4) / 2). Channel 0: all 1 (code 9); channel 1: -8 7 1 0 -1 2 -3 5. */
+        static const uint32_t words[2] = {0x99999999u, 0xd589a7f0u};
+        static const int8_t xk[16] = {1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6, -6, 7, -7, 8, -8};
+        static const int32_t b0[2] = {0, 0}, m1[2] = {1, 1};
+        static const int8_t s0[2] = {0, 0};
+        ta_layer k = layer(8, 1, 2, 2, 1, 2, 1, 1, 0, xk, 1, b0, m1, s0), t2;
+        const uint32_t *pk = DUP(words, 2, uint32_t);
+        const int8_t *ink = DUP(xk, 16, int8_t);
+        int8_t *outk = NEW(4, int8_t);
+        k.weight = NULL;  /* not read */
+        st("packed.null_layer", ta_pointwise_packed(NULL, pk, 2, 4, ink, 16, outk, 4));
+        st("packed.null_packed", ta_pointwise_packed(&k, NULL, 2, 4, ink, 16, outk, 4));
+        st("packed.null_in", ta_pointwise_packed(&k, pk, 2, 4, NULL, 16, outk, 4));
+        st("packed.null_out", ta_pointwise_packed(&k, pk, 2, 4, ink, 16, NULL, 4));
+        t2 = k; t2.bias = NULL; st("packed.null_bias", ta_pointwise_packed(&t2, pk, 2, 4, ink, 16, outk, 4));
+        t2 = k; t2.shift = NULL; st("packed.null_shift", ta_pointwise_packed(&t2, pk, 2, 4, ink, 16, outk, 4));
+        st("packed.n_in_minus", ta_pointwise_packed(&k, pk, 2, 4, ink, 15, outk, 4));
+        st("packed.n_in_plus", ta_pointwise_packed(&k, pk, 2, 4, ink, 17, outk, 4));
+        st("packed.n_in_max", ta_pointwise_packed(&k, pk, 2, 4, ink, SIZE_MAX, outk, 4));
+        st("packed.n_out_minus", ta_pointwise_packed(&k, pk, 2, 4, ink, 16, outk, 3));
+        st("packed.n_out_plus", ta_pointwise_packed(&k, pk, 2, 4, ink, 16, outk, 5));
+        st("packed.n_out_max", ta_pointwise_packed(&k, pk, 2, 4, ink, 16, outk, SIZE_MAX));
+        st("packed.n_packed_max", ta_pointwise_packed(&k, pk, SIZE_MAX, 4, ink, 16, outk, 4));
+        st("packed.bits3", ta_pointwise_packed(&k, pk, 2, 3, ink, 16, outk, 4));
+        st("packed.n_packed_minus", ta_pointwise_packed(&k, pk, 1, 4, ink, 16, outk, 4));
+        st("packed.n_packed_plus", ta_pointwise_packed(&k, pk, 3, 4, ink, 16, outk, 4));
+        st("packed.n_packed_at_2_bits", ta_pointwise_packed(&k, pk, 2, 2, ink, 16, outk, 4));  /* 8 channels: not 16 */
+        t2 = k; t2.k_h = 3; st("packed.config_kernel", ta_pointwise_packed(&t2, pk, 2, 4, ink, 16, outk, 4));
+        printf("packed.untouched %d\n", all_5a(outk, 4));
+        st("packed.run", ta_pointwise_packed(&k, pk, 2, 4, ink, 16, outk, 4)); ints8("packed.y", outk, 4);
+        free(outk);
+    }
     {  /* 2x2 pooling of one 2x2 plane */
         static const int8_t xq[4] = {1, 2, 3, 6}, w0[1] = {0};
         static const int32_t b0[1] = {0};
@@ -800,6 +834,21 @@ def test_kernel_numbers(driver):
     assert ints(driver, 'requantize.y') == [rhe(5, 2)]
 
 
+def test_pointwise_packed(driver):
+    "4-bit weights read packed: the contract, and the numbers of the word layout the export writes."
+    got = statuses(driver, 'packed.')
+    for k in ['null_layer', 'null_packed', 'null_in', 'null_out', 'null_bias', 'null_shift']: assert got[k] == 'TA_ERR_NULL', k
+    for k in ['n_in_minus', 'n_in_plus', 'n_in_max', 'n_out_minus', 'n_out_plus', 'n_out_max', 'n_packed_minus', 'n_packed_plus',
+              'n_packed_max']: assert got[k] == 'TA_ERR_SIZE', k
+    for k in ['bits3', 'n_packed_at_2_bits', 'config_kernel']: assert got[k] == 'TA_ERR_CONFIG', k
+    assert driver['packed.untouched'] == ['1']
+    from tinyaudio.export_c import pack_pointwise_weights
+    w = [[1]*8, [-8, 7, 1, 0, -1, 2, -3, 5]]
+    assert list(pack_pointwise_weights(w, 4)) == [0x99999999, 0xd589a7f0]   # the driver's words
+    x = [1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6, -6, 7, -7, 8, -8]   # CHW: channel c is x[2c], x[2c + 1]
+    assert ints(driver, 'packed.y') == [sum(w[o][c]*x[2*c + p] for c in range(8)) for o in range(2) for p in range(2)]
+
+
 def test_unpack_weights(driver):
     for k in ['null_packed', 'null_out']: assert driver[f'unpack.{k}'] == ['TA_ERR_NULL']
     for k in ['n_packed_minus', 'n_packed_plus', 'n_out_minus', 'n_out_plus']: assert driver[f'unpack.{k}'] == ['TA_ERR_SIZE'], k
@@ -877,7 +926,7 @@ def test_stream(driver):
 def test_lengths_rejected_exactly(driver):
     "Every length the driver probes, one less, one more and SIZE_MAX, is TA_ERR_SIZE (and every probe has all three)."
     probed = {k.rsplit('_', 1)[0] for k in driver if re.fullmatch(r'\w+\.n(_\w+)?_(minus|plus|max)', k)}
-    assert len(probed) == 38, sorted(probed)
+    assert len(probed) == 41, sorted(probed)
     for base in probed:
         for end in ('minus', 'plus', 'max'): assert driver[f'{base}_{end}'] == ['TA_ERR_SIZE'], (base, end)
 

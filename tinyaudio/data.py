@@ -10,7 +10,7 @@ __all__ = ['SR_RANGE', 'MAX_CHANNELS', 'AUDIO_EXTS', 'DECODE_BLOCK', 'MAX_SECOND
            'to_mono', 'resample', 'load_audio', 'AudioItem', 'AudioItems', 'seconds_to_samples', 'pad_trim',
            'n_windows', 'window_starts', 'frame_windows', 'TensorAudio', 'LoadAudio', 'PadTrim', 'RandomWindow',
            'show_audio_batch', 'decode_all', 'check_decodable', 'clip_cache_file', 'ClipStore', 'RandomWindows',
-           'AllWindows', 'check_classes', 'audio_dataloaders', 'show_batch']
+           'AllWindows', 'check_classes', 'KeptBatchesDL', 'audio_dataloaders', 'show_batch']
 
 # %% ../nbs/01_data.ipynb #ccc5ec5e
 import hashlib, logging, math, os, re
@@ -389,10 +389,27 @@ def check_classes(train, valid, train_split:str='train', valid_split:str='valid'
         raise ValueError(f"labels in {valid_split!r} that {'the ' + repr(train_split) + ' split' if vocab is None else 'vocab'} "
                          f"does not have: {', '.join(unseen[:5])}{' ...' if len(unseen) > 5 else ''} (a model cannot predict them)")
 
+class KeptBatchesDL(TfmdDL):
+    "A `TfmdDL` that keeps the batches of its first full pass (after the batch transforms) and yields them again while its batch size, order, device, dataset length and transforms are those they were made with."
+    def _kept_key(self) -> tuple:
+        tfms = lambda pipe: tuple(id(f) for f in getattr(pipe, 'fs', []))
+        return (self.bs, self.shuffle, self.drop_last, len(self.dataset), str(self.device), tfms(self.after_item), tfms(self.after_batch))
+    def __iter__(self):
+        kept = getattr(self, '_kept', None)
+        if kept is not None and kept[0] == self._kept_key():
+            yield from kept[1]
+            return
+        batches = []
+        for b in super().__iter__():
+            batches.append(b)
+            yield b
+        if not self.shuffle: self._kept = (self._kept_key(), batches)   # only a pass that ran to the end
+
 def audio_dataloaders(items, frontend:FrontendConfig, valid_split='valid', bs:int=64,
                       item_tfms=None, batch_tfms=None, seed:int|None=None, train_split='train', vocab=None,
                       store:ClipStore|None=None, on_error:str='raise', n_workers:int|None=None,
-                      device=None, drop_last:bool=False, cache:bool|str|Path=False) -> DataLoaders:
+                      device=None, drop_last:bool=False, cache:bool|str|Path=False,
+                      keep_valid_batches:bool=False) -> DataLoaders:
     "fastai DataLoaders of the windows of `frontend`: one random window per training clip per epoch, all windows for validation."
     train,valid = _in_split(items, train_split),_in_split(items, valid_split)
     if not train: raise ValueError(f"no items with split {train_split!r}; set splits with split_by_fold/split_by_speaker")
@@ -408,7 +425,7 @@ def audio_dataloaders(items, frontend:FrontendConfig, valid_split='valid', bs:in
     dl_kw = dict(bs=bs, after_item=item_tfms, after_batch=batch_tfms, num_workers=0, device=device)
     train_dl = TfmdDL(RandomWindows(train, store, vocab, n, seed), shuffle=True, drop_last=drop_last, **dl_kw)
     if seed is not None: train_dl.rng = __import__('random').Random(seed)
-    valid_dl = TfmdDL(AllWindows(valid, store, vocab, n, hop), shuffle=False, **dl_kw)
+    valid_dl = (KeptBatchesDL if keep_valid_batches else TfmdDL)(AllWindows(valid, store, vocab, n, hop), shuffle=False, **dl_kw)
     dls = DataLoaders(train_dl, valid_dl, device=device)
     dls.store,dls.skipped = store,store.skipped   # what on_error='skip' left out, next to the data it affects
     dls.frontend = frontend                       # the one description of rate, windows and log-mel the run uses

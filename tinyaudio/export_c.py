@@ -20,10 +20,11 @@ from .models import LayerError
 
 # %% auto #0
 __all__ = ['RUNTIME_FILES', 'M4F_ARCH_FLAGS', 'EXAMPLE_HALF_SAMPLES', 'csrc_dir', 'runtime_sources', 'frontend_tables',
-           'frontend_tables_q', 'frontend_c', 'pack_weights', 'plan_arena', 'input_storage_offset', 'class_names_of',
-           'model_c', 'event_rules_of', 'decision_params', 'detector_c', 'pipeline_c', 'example_sources',
-           'library_name', 'makefile_text', 'cmake_text', 'example_texts', 'clip_c', 'example_audio', 'project_texts',
-           'write_c_project', 'write_frontend_project', 'c_sources']
+           'frontend_tables_q', 'frontend_c', 'reads_weights_packed', 'pack_weights', 'pack_pointwise_weights',
+           'plan_arena', 'input_storage_offset', 'class_names_of', 'model_c', 'event_rules_of', 'decision_params',
+           'detector_c', 'pipeline_c', 'example_sources', 'library_name', 'makefile_text', 'cmake_text',
+           'example_texts', 'clip_c', 'example_audio', 'project_texts', 'write_c_project', 'write_frontend_project',
+           'c_sources']
 
 # %% ../nbs/08b_export_c.ipynb #71c28cea
 RUNTIME_FILES = ['ta_common.h', 'ta_common.c', 'ta_fft.h', 'ta_fft.c', 'ta_frontend.h', 'ta_frontend.c', 'ta_nn.h', 'ta_nn.c',
@@ -140,6 +141,12 @@ def _is_pointwise(layer) -> bool:
     return (layer.op == 'conv2d' and tuple(layer.kernel) == (1, 1) and tuple(layer.stride) == (1, 1)
             and not any(layer.padding))
 
+def reads_weights_packed(pointwise:bool, in_c:int, bits:int) -> bool:
+    "Whether the C reads a layer's `bits`-bit weights where they are stored (`ta_pointwise_packed`) rather than unpacking them into the weight buffer."
+    return pointwise and bits in (2, 4) and in_c % (32//bits) == 0 and in_c <= 128
+
+def _reads_packed(layer, bits:int) -> bool: return reads_weights_packed(_is_pointwise(layer), int(layer.in_shape[0]), bits)
+
 def _kernel_name(layer) -> str:
     if layer.op == 'conv2d': return 'ta_pointwise_s8' if _is_pointwise(layer) else 'ta_conv2d_s8'
     if layer.op == 'dense': return 'ta_dense_s32' if layer.out_bits == 32 else 'ta_dense_s8'
@@ -191,7 +198,9 @@ def _layer_c(layer, idx:int, prefix:str, in_offset:int, last:bool, pack:bool=Tru
         folded = layer.op == 'dense' or _is_pointwise(layer)
         bias = _folded_bias(layer, in_zp) if folded else np.asarray(layer.bias, np.int64)
         bits = stored_weight_bits(layer.w_bits) if pack else 8
-        if bits < 8:  # expanded into the shared weight buffer just before the layer runs
+        if bits < 8 and _reads_packed(layer, bits):  # the kernel takes them from flash; .weight stays NULL
+            arrays.append(c_array('uint32_t', f'{p}_weight_packed', pack_pointwise_weights(layer.weight, bits), per_line=8))
+        elif bits < 8:  # expanded into the shared weight buffer just before the layer runs
             arrays.append(c_array('uint8_t', f'{p}_weight_packed', pack_weights(layer.weight, bits), per_line=16))
             fields['weight'] = f'{prefix}_weight_buffer'
         else:
@@ -219,6 +228,19 @@ def pack_weights(w, bits:int) -> np.ndarray:
     codes = np.zeros(-(-len(w)//per_byte)*per_byte, np.int64)
     codes[:len(w)] = w & ((1 << bits) - 1)
     return (codes.reshape(-1, per_byte) << (np.arange(per_byte)*bits)).sum(1).astype(np.uint8)
+
+def pack_pointwise_weights(w, bits:int) -> np.ndarray:
+    "Pointwise weights `(out_c, in_c, ...)` as the 32-bit words `ta_pointwise_packed` reads: unsigned codes w + 2^(bits-1), 32/bits input channels a word in SMLAD lane order, the words of each pair of output channels alternating."
+    w = np.asarray(w, np.int64); w = w.reshape(len(w), -1)
+    lo, hi, per_word = -(1 << (bits - 1)), (1 << (bits - 1)) - 1, 32//bits
+    if w.size and (w.min() < lo or w.max() > hi): raise AudioError('weights', f'values outside the {bits}-bit range [{lo}, {hi}]')
+    if w.shape[1] % per_word: raise AudioError('weights', f'{w.shape[1]} input channels: packed {bits}-bit pointwise weights need a multiple of {per_word}')
+    # channel c of a word: field 2*(c//4) + c%2 of the low half-word for c%4 < 2, of the high half-word otherwise
+    c = np.arange(per_word)
+    shifts = bits*(2*(c//4) + (c & 1)) + 16*((c % 4) >> 1)
+    words = ((w - lo).reshape(len(w), -1, per_word) << shifts).sum(-1).astype(np.uint32)   # (out_c, words per channel)
+    pairs = len(w)//2*2
+    return np.concatenate([words[:pairs].reshape(pairs//2, 2, words.shape[1]).transpose(0, 2, 1).ravel(), words[pairs:].ravel()])
 
 def plan_arena(intmodel) -> dict:
     "Ping-pong buffer plan: which buffer each layer writes and the size of both buffers (bytes)."
@@ -268,7 +290,8 @@ def model_c(intmodel, prefix:str='app', pack:bool=True) -> tuple[str, str]:
         a, d = _layer_c(layer, i, prefix, offset, last, pack)
         arrays.append(a); descs.append(d)
         bits = stored_weight_bits(layer.w_bits) if pack and layer.weight is not None else 8
-        if bits < 8:
+        packed = bits < 8 and _reads_packed(layer, bits)
+        if bits < 8 and not packed:
             n_w = int(np.asarray(layer.weight).size)
             wbuf = max(wbuf, n_w)
             calls.append(f'    st = ta_unpack_weights({prefix}_l{i}_weight_packed, sizeof {prefix}_l{i}_weight_packed, {n_w}u, '
@@ -278,7 +301,10 @@ def model_c(intmodel, prefix:str='app', pack:bool=True) -> tuple[str, str]:
             if layer.out_bits != 32: raise LayerError(layer.name, 'internal: no output buffer')
             dst, n_dst = 'scores', 'n_scores'
         else: dst = f'{prefix}_arena + {0 if plan["writes"][i] == 0 else plan["sizes"][0]}'
-        calls.append(f'    TA_LAYER_BEGIN({i}); st = {_kernel_name(layer)}(&{prefix}_l{i}, {src}, {n_src}, {dst}, {n_dst}); '
+        n_words = int(np.asarray(layer.weight).size)*bits//32
+        kernel = (f'ta_pointwise_packed(&{prefix}_l{i}, {prefix}_l{i}_weight_packed, {n_words}u, {bits}u, '
+                  if packed else f'{_kernel_name(layer)}(&{prefix}_l{i}, ')
+        calls.append(f'    TA_LAYER_BEGIN({i}); st = {kernel}{src}, {n_src}, {dst}, {n_dst}); '
                      f'TA_LAYER_END({i});\n    if (st != TA_OK) return st;\n')
         src, n_src, offset = dst, n_dst, _layer_out_offset(layer)
     if layers[-1].out_bits != 32:  # int8 logits: widen and undo the storage offset

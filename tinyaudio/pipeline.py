@@ -134,7 +134,8 @@ class Run:
     def dataloaders(self, augment:bool=False):
         "The DataLoaders the run trains on."
         return recipe_dataloaders(self.recipe, self.items(), augment=augment, seed=self.info.get('seed', 0),
-                                  on_error=self.info.get('on_error', 'raise'), cache=self.info.get('cache', False))
+                                  on_error=self.info.get('on_error', 'raise'), cache=self.info.get('cache', False),
+                                  keep_valid_batches=bool(self.info.get('cache', False)))
 
 # %% ../nbs/11_pipeline.ipynb #07b8fd91
 def model_summary(model, frontend:FrontendConfig, bits:int=8) -> dict:
@@ -179,7 +180,7 @@ def train(cls:Run,
           on_error:str='raise',          # 'skip' leaves out (and lists) files that cannot be used
           allow_outside_root:bool=False, # let a CSV list files outside its folder
           cbs:list|None=None,            # more fastai callbacks while training (a search's pruning callback)
-          cache:bool=False,              # keep the decoded clips in the clip cache, and read them from it next time
+          cache:bool=False,              # keep the decoded clips in the clip cache (and the validation batches in memory)
           **changes,                     # recipe changes: see `run_recipe`
          ) -> Run:
     "Train the (changed) recipe of `data` into the run folder `path`: `run.json` and `float.pth`; see `run_recipe`."
@@ -197,7 +198,8 @@ def _train(run:Run, recipe:Recipe, data, root, seed, augment, quiet, on_error, a
     items = read_dataset(data, root=root, split=recipe.split, seed=seed, on_error=on_error, allow_outside_root=allow_outside_root)
     _log.info(f"dataset {data}: " + describe_dataset(items).replace('\n', '; '))
     if auto_bs: recipe = recipe.replace(bs=batch_size_for(sum(it.split == 'train' for it in items), recipe.bs))
-    dls = recipe_dataloaders(recipe, items, augment=augment, seed=seed, on_error=on_error, cache=cache)
+    dls = recipe_dataloaders(recipe, items, augment=augment, seed=seed, on_error=on_error, cache=cache,
+                             keep_valid_batches=bool(cache))
     steps = len(dls.train)
     _log.info(f"training {recipe.model} for {recipe.epochs} epochs at batch size {recipe.bs}: {steps} steps per epoch")
     if steps < MIN_STEPS_PER_EPOCH:

@@ -60,7 +60,7 @@ RECIPES = {
     'synthetic': Recipe('synthetic', FrontendConfig(sample_rate=16000, n_mels=40), model='ds_cnn',
                         model_kwargs=dict(width=0.5), epochs=8, lr=5e-3, bs=32),
     'fsdd': Recipe('fsdd', FrontendConfig(sample_rate=8000, n_fft=256, win_length=240, hop_length=160, n_mels=40),
-                   valid_split='test', model='tcnn', epochs=15, lr=1e-2, folder='fsdd'),
+                   valid_split='test', model='tcnn', model_kwargs=dict(width=0.5), epochs=15, lr=1e-2, folder='fsdd'),
     'esc50': Recipe('esc50', FrontendConfig(sample_rate=16000, n_fft=512, win_length=480, hop_length=160, n_mels=64),
                     split=dict(valid_fold=4), model='stride_ds', epochs=80, lr=1e-2, mixup=0.3, folder='esc50'),
     'speechcommands': Recipe('speechcommands', FrontendConfig(sample_rate=16000, n_mels=40), split=dict(valid_pct=15, test_pct=0),

@@ -186,13 +186,22 @@ def network_insns(model, costs:pd.DataFrame) -> float:
     kinds = [layer_kind(layers[name]) for name in costs.layer]
     return COST_MODEL['network_fixed'] + sum(per_mac[k]*m for k, m in zip(kinds, costs.macs) if k is not None)
 
+def _unpacked(layer, bits:int) -> bool:
+    "Whether the C export unpacks `layer`'s weights into the weight buffer (sub-byte, and not read packed)."
+    from torch import nn
+    from tinyaudio.export_c import reads_weights_packed
+    pointwise = (isinstance(layer, nn.Conv2d) and layer.groups == 1 and tuple(layer.kernel_size) == (1, 1)
+                 and tuple(layer.stride) == (1, 1) and not any(layer.padding))
+    return bits < 8 and not reads_weights_packed(pointwise, getattr(layer, 'in_channels', 0), bits)
+
 def unpack_buffer_bytes(model, wbits) -> int:
     "RAM of the C export's buffer that sub-byte weights are unpacked into, layer by layer: the largest such layer, a byte per weight."
     from tinyaudio.intmodel import stored_weight_bits
     from tinyaudio.qat import weighted_layer_names
     layers = dict(model.named_modules())
     bits_of = lambda name: wbits.get(name, wbits.get('default', 8)) if isinstance(wbits, dict) else wbits
-    return max([layers[n].weight.numel() for n in weighted_layer_names(model) if stored_weight_bits(bits_of(n)) < 8], default=0)
+    return max([layers[n].weight.numel() for n in weighted_layer_names(model) if _unpacked(layers[n], stored_weight_bits(bits_of(n)))],
+               default=0)
 
 def estimate_costs(recipe, n_classes:int, bits:str='8', clock_hz:float=80e6) -> dict:
     "Estimated flash, RAM, instructions per hop and latency (ms) of `recipe`'s model at `bits`, before training."

@@ -18,8 +18,8 @@ from .features import FrontendConfig
 # %% auto #0
 __all__ = ['REQUIREMENTS', 'missing', 'in_ci', 'require', 'nbdev_flags', 'tiny_cnn', 'make_bn_nontrivial', 'small_frontend',
            'int_layer', 'random_requant', 'random_conv', 'random_dense', 'random_intmodel', 'odd_shapes_intmodel',
-           'wide_field_intmodel', 'centred_logits', 'synthetic_signals', 'torch_logmel', 'tensor_dataloaders',
-           'toy_logmel_data', 'short_signatures']
+           'packed_pointwise_intmodel', 'wide_field_intmodel', 'centred_logits', 'synthetic_signals', 'torch_logmel',
+           'tensor_dataloaders', 'toy_logmel_data', 'short_signatures']
 
 # %% ../nbs/90_testing.ipynb #6155fa1d
 def _mcu_problem() -> str|None:
@@ -177,6 +177,22 @@ def odd_shapes_intmodel(H:int, W:int, oc:int, k, s, pad, q31:bool, seed:int=0):
     n = int(np.prod(L[-1].out_shape))
     L.append(int_layer('flat', 'flatten', L[-1].out_shape, (n, 1, 1), in_zero_point=3, out_zero_point=3))
     L.append(random_dense(rng, 'fc', n, 4, 3, q31, logits=True))
+    return IntModel(input_shape=(1, H, W), input_scale=0.0625, input_zero_point=0, input_bits=8, input_signed=True, layers=L,
+                    output_scale=1e-3, po2=not q31, per_channel=True, frontend=small_frontend(H, W), class_names=list('abcd'))
+
+def packed_pointwise_intmodel(bits:int, in_c:int, out_c:int, H:int=3, W:int=5, q31:bool=False, seed:int=0):
+    "A random `IntModel` on (1, `H`, `W`) windows with a pointwise convolution (`in_c` -> `out_c`) whose `bits`-bit weights span their whole range."
+    import dataclasses
+    from tinyaudio.intmodel import IntModel
+    rng = np.random.default_rng(seed)
+    L = [random_conv(rng, 'stem', 'conv2d', (1, H, W), in_c, (3, 3), (1, 1), (1, 1, 1, 1), q31, relu=True, out_zero_point=3)]
+    pw = random_conv(rng, 'pw', 'conv2d', L[-1].out_shape, out_c, (1, 1), (1, 1), (0, 0, 0, 0), q31, w_bits=bits, relu=True,
+                     in_zero_point=3, out_zero_point=-2)
+    lo = -(1 << (bits - 1))
+    L.append(dataclasses.replace(pw, weight=rng.integers(lo, -lo, pw.weight.shape).astype(np.int8)))
+    n = int(np.prod(L[-1].out_shape))
+    L.append(int_layer('flat', 'flatten', L[-1].out_shape, (n, 1, 1), in_zero_point=-2, out_zero_point=-2))
+    L.append(random_dense(rng, 'fc', n, 4, -2, q31, logits=True))
     return IntModel(input_shape=(1, H, W), input_scale=0.0625, input_zero_point=0, input_bits=8, input_signed=True, layers=L,
                     output_scale=1e-3, po2=not q31, per_channel=True, frontend=small_frontend(H, W), class_names=list('abcd'))
 

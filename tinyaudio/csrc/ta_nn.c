@@ -557,11 +557,11 @@ static void pointwise_tile(const int8_t *in, size_t plane, uint32_t in_c, size_t
     }
 }
 
-/* One output channel over pixels [p0, p1) without SIMD: four pixels at a time, each weight load serving
+/* One output channel (its weights w) over pixels [p0, p1) without SIMD: four pixels at a time, each weight load serving
  * four multiply-accumulates (the remainders of the paired path, and the whole layer on cores without DSP). */
-static void pointwise_scalar(const ta_layer *l, const int8_t *in, int8_t *out, uint32_t oc, size_t p0, size_t p1) {
+static void pointwise_scalar(const ta_layer *l, const int8_t *w, const int8_t *in, int8_t *out, uint32_t oc,
+                             size_t p0, size_t p1) {
     const size_t plane = (size_t)l->in_h * l->in_w;
-    const int8_t *w = l->weight + (size_t)oc * l->in_c;
     const int32_t b = l->bias[oc];
     const rq_t rq = rq_of(l, oc);
     int8_t *o = out + (size_t)oc * plane;
@@ -602,7 +602,7 @@ ta_status ta_pointwise_s8(const ta_layer *l, const int8_t *in_, size_t n_in, int
     TA_REQUIRE(((uint32_t)l->out_h << 16 | l->out_w) == ((uint32_t)l->in_h << 16 | l->in_w), TA_ERR_CONFIG);
     plane = (size_t)l->in_h * l->in_w; in_c = l->in_c;
     if (!TA_PAIRED_POINTWISE || in_c % 4u != 0u || in_c > TA_PW_MAX_IC) {
-        for (oc = 0; oc < l->out_c; oc++) pointwise_scalar(l, in, out, oc, 0u, plane);
+        for (oc = 0; oc < l->out_c; oc++) pointwise_scalar(l, l->weight + (size_t)oc * in_c, in, out, oc, 0u, plane);
         return TA_OK;
     }
     po2 = layer_po2(l);
@@ -640,8 +640,158 @@ ta_status ta_pointwise_s8(const ta_layer *l, const int8_t *in_, size_t n_in, int
             }
         }
     }
-    for (oc = 0; oc < oc_pairs_end; oc++) pointwise_scalar(l, in, out, oc, pairs_end, plane);
-    if (oc_pairs_end < l->out_c) pointwise_scalar(l, in, out, oc_pairs_end, 0u, plane);
+    for (oc = 0; oc < oc_pairs_end; oc++) pointwise_scalar(l, l->weight + (size_t)oc * in_c, in, out, oc, pairs_end, plane);
+    if (oc_pairs_end < l->out_c) pointwise_scalar(l, l->weight + (size_t)oc_pairs_end * in_c, in, out, oc_pairs_end, 0u, plane);
+    return TA_OK;
+}
+
+/* Sub-byte pointwise weights, read packed, as 32-bit words. A word holds 32 / bits consecutive input channels of
+ * one output channel as unsigned codes w + 2^(bits - 1): field j (of 16 / bits) of the low half-word, bits
+ * [bits * j, bits * (j + 1)), is channel 4 * (j / 2) + j % 2 of the word's channels, and the same field of the
+ * high half-word that channel + 2. So (word >> (bits * j)) & ((2^bits - 1) * 0x10001) is a lane pair in the order
+ * of pointwise_tile: one AND per SMLAD operand and no sign extension; the codes' offset comes off once per pixel
+ * as 2^(bits - 1) * sum(x). The words of output channels 2k and 2k + 1 alternate (one LDRD loads both); an odd
+ * last channel's words follow in order. */
+static inline uint32_t packed_word(const uint32_t *packed, uint32_t oc, uint32_t out_c, uint32_t row_words, uint32_t i) {
+    const uint32_t pairs_end = out_c & ~1u;
+    return oc < pairs_end ? packed[(oc & ~1u) * row_words + 2u * i + (oc & 1u)] : packed[oc * row_words + i];
+}
+
+/* The signed weights of output channel oc into w (the scalar remainders, and cores without SMLAD). */
+static void packed_channel(const uint32_t *packed, uint32_t oc, uint32_t out_c, uint32_t in_c, uint32_t bits, int8_t *w) {
+    const uint32_t per_word = 32u / bits, row_words = in_c / per_word, mask = (1u << bits) - 1u;
+    uint32_t ic;
+    for (ic = 0; ic < in_c; ic++) {
+        const uint32_t c = ic % per_word, r = c % 4u;
+        const uint32_t shift = bits * (2u * (c / 4u) + (r & 1u)) + 16u * (r >> 1);
+        const uint32_t code = (packed_word(packed, oc, out_c, row_words, ic / per_word) >> shift) & mask;
+        w[ic] = (int8_t)((int32_t)code - (int32_t)(1u << (bits - 1u)));
+    }
+}
+
+/* The sum over every input channel of pixels p and p + 1 (lanes of a tile from pointwise_tile). */
+static void tile_sums(const uint32_t *tile, uint32_t in_c, int32_t *s0, int32_t *s1) {
+    const uint32_t ones = 0x00010001u;
+    int32_t a = 0, b = 0;
+    uint32_t g;
+    for (g = 0; g < in_c; g += 4u, tile += 4u) {
+        a = smlad(tile[0], ones, a); a = smlad(tile[1], ones, a);
+        b = smlad(tile[2], ones, b); b = smlad(tile[3], ones, b);
+    }
+    *s0 = a; *s1 = b;
+}
+
+/* Two output channels (their alternating words w) over pixels p, p + 1 (tile x of in_c > 0 words): acc holds
+ * a0, a1, b0, b1 and is accumulated into; `bits` is 4 (8 input channels a word) or 2 (16). Field j of a word
+ * pair multiplies tile words t (pixel p) and t + 2 (pixel p + 1), t = 4 * (j / 2) + j % 2. */
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+/* In assembly: 13 values are live in the loop, and GCC's scheduler spills some of them to the stack (50
+ * instructions where 36 do). Per field: two tile loads, two ANDs (the shift is in the operand), four SMLADs. */
+#define TA_PK_FIELD(shift, t0, t2)                                                                               \
+    "ldr %[xl], [%[x], #" #t0 "]\n\tldr %[xh], [%[x], #" #t2 "]\n\t"                                             \
+    "and %[f], %[m], %[va]" shift "\n\tsmlad %[a0], %[f], %[xl], %[a0]\n\tsmlad %[a1], %[f], %[xh], %[a1]\n\t"   \
+    "and %[f], %[m], %[vb]" shift "\n\tsmlad %[b0], %[f], %[xl], %[b0]\n\tsmlad %[b1], %[f], %[xh], %[b1]\n\t"
+#define TA_PK_LOOP(fields, step)                                                                                 \
+    __asm__("1:\n\tldrd %[va], %[vb], [%[w]], #8\n\t" fields "adds %[x], %[x], #" #step "\n\t"                   \
+            "cmp %[x], %[end]\n\tbne 1b\n\t"                                                                     \
+            : [a0] "+r"(a0), [a1] "+r"(a1), [b0] "+r"(b0), [b1] "+r"(b1), [x] "+r"(x), [w] "+r"(w),              \
+              [va] "=&r"(va), [vb] "=&r"(vb), [f] "=&r"(f), [xl] "=&r"(xl), [xh] "=&r"(xh)                       \
+            : [m] "r"(mask), [end] "r"(end)                                                                      \
+            : "cc", "memory")
+
+static void packed_pair(const uint32_t *w, const uint32_t *x, uint32_t in_c, uint32_t bits, int32_t *acc) {
+    const uint32_t *const end = x + in_c;
+    int32_t a0 = acc[0], a1 = acc[1], b0 = acc[2], b1 = acc[3];
+    uint32_t va, vb, f, xl, xh;
+    if (bits == 4u) {
+        const uint32_t mask = 0x000f000fu;
+        TA_PK_LOOP(TA_PK_FIELD("", 0, 8) TA_PK_FIELD(", lsr #4", 4, 12) TA_PK_FIELD(", lsr #8", 16, 24)
+                   TA_PK_FIELD(", lsr #12", 20, 28), 32);
+    } else {
+        const uint32_t mask = 0x00030003u;
+        TA_PK_LOOP(TA_PK_FIELD("", 0, 8) TA_PK_FIELD(", lsr #2", 4, 12) TA_PK_FIELD(", lsr #4", 16, 24)
+                   TA_PK_FIELD(", lsr #6", 20, 28) TA_PK_FIELD(", lsr #8", 32, 40) TA_PK_FIELD(", lsr #10", 36, 44)
+                   TA_PK_FIELD(", lsr #12", 48, 56) TA_PK_FIELD(", lsr #14", 52, 60), 64);
+    }
+    acc[0] = a0; acc[1] = a1; acc[2] = b0; acc[3] = b1;
+}
+#undef TA_PK_FIELD
+#undef TA_PK_LOOP
+#else
+static void packed_pair(const uint32_t *w, const uint32_t *x, uint32_t in_c, uint32_t bits, int32_t *acc) {
+    const uint32_t mask = (1u << bits) - 1u, mask2 = mask | mask << 16, fields = 16u / bits;
+    uint32_t g, j;
+    for (g = 0; g < in_c; g += 32u / bits, w += 2u, x += 32u / bits) {
+        for (j = 0; j < fields; j++) {
+            const uint32_t t = 4u * (j / 2u) + j % 2u, fa = (w[0] >> (bits * j)) & mask2, fb = (w[1] >> (bits * j)) & mask2;
+            acc[0] = smlad(fa, x[t], acc[0]); acc[1] = smlad(fa, x[t + 2u], acc[1]);
+            acc[2] = smlad(fb, x[t], acc[2]); acc[3] = smlad(fb, x[t + 2u], acc[3]);
+        }
+    }
+}
+#endif
+
+ta_status ta_pointwise_packed(const ta_layer *l, const uint32_t *packed, size_t n_packed, uint8_t bits,
+                              const int8_t *in_, size_t n_in, int8_t *out_, size_t n_out) {
+    const int8_t *restrict in = in_;
+    int8_t *restrict out = out_;
+    size_t plane, p, pairs_end;
+    uint32_t oc, oc_pairs_end, in_c, row_words;
+    uint32_t tile[TA_PW_MAX_IC];
+    int8_t w[TA_PW_MAX_IC];
+    int32_t offset;
+    int po2;
+    TA_REQUIRE(l && packed && in && out, TA_ERR_NULL);
+    TA_REQUIRE(l->bias && has_tables(l, 0), TA_ERR_NULL);
+    TA_REQUIRE(numel_is(n_in, l->in_c, l->in_h, l->in_w), TA_ERR_SIZE);
+    TA_REQUIRE(numel_is(n_out, l->out_c, l->out_h, l->out_w), TA_ERR_SIZE);
+    TA_REQUIRE(bits == 2u || bits == 4u, TA_ERR_CONFIG);
+    in_c = l->in_c;
+    TA_REQUIRE(in_c > 0u && in_c % (32u / bits) == 0u && in_c <= TA_PW_MAX_IC, TA_ERR_CONFIG);
+    row_words = in_c / (32u / bits);
+    TA_REQUIRE(n_packed == (size_t)row_words * l->out_c, TA_ERR_SIZE);
+    TA_REQUIRE(l->k_h == 1u && l->k_w == 1u && l->s_h == 1u && l->s_w == 1u && !l->pad_t && !l->pad_l, TA_ERR_CONFIG);
+    TA_REQUIRE(((uint32_t)l->out_h << 16 | l->out_w) == ((uint32_t)l->in_h << 16 | l->in_w), TA_ERR_CONFIG);
+    plane = (size_t)l->in_h * l->in_w;
+    if (!TA_PAIRED_POINTWISE) {
+        for (oc = 0; oc < l->out_c; oc++) {
+            packed_channel(packed, oc, l->out_c, in_c, bits, w);
+            pointwise_scalar(l, w, in, out, oc, 0u, plane);
+        }
+        return TA_OK;
+    }
+    po2 = layer_po2(l);
+    offset = (int32_t)(1u << (bits - 1u));
+    pairs_end = plane & ~(size_t)1u;
+    oc_pairs_end = l->out_c & ~1u;
+    for (p = 0; p < pairs_end; p += 2u) {
+        int32_t s0, s1;
+        pointwise_tile(in, plane, in_c, p, tile);
+        tile_sums(tile, in_c, &s0, &s1);
+        s0 *= offset; s1 *= offset;
+        for (oc = 0; oc < oc_pairs_end; oc += 2u) {
+            const uint32_t *wp = packed + (size_t)oc * row_words;
+            int32_t acc[4];
+            acc[0] = l->bias[oc] - s0; acc[1] = l->bias[oc] - s1; acc[2] = l->bias[oc + 1u] - s0; acc[3] = l->bias[oc + 1u] - s1;
+            packed_pair(wp, tile, in_c, bits, acc);
+            {
+                const rq_t ra = rq_of(l, oc), rb = rq_of(l, oc + 1u);
+                int8_t *o = out + (size_t)oc * plane + p;
+                if (po2) {
+                    o[0] = rq_apply_po2(ra, acc[0]); o[1] = rq_apply_po2(ra, acc[1]);
+                    o[plane] = rq_apply_po2(rb, acc[2]); o[plane + 1u] = rq_apply_po2(rb, acc[3]);
+                } else {
+                    o[0] = rq_apply(ra, acc[0]); o[1] = rq_apply(ra, acc[1]);
+                    o[plane] = rq_apply(rb, acc[2]); o[plane + 1u] = rq_apply(rb, acc[3]);
+                }
+            }
+        }
+    }
+    for (oc = 0; oc < l->out_c; oc++) {
+        if (oc < oc_pairs_end && pairs_end == plane) continue;
+        packed_channel(packed, oc, l->out_c, in_c, bits, w);
+        pointwise_scalar(l, w, in, out, oc, oc < oc_pairs_end ? pairs_end : 0u, plane);
+    }
     return TA_OK;
 }
 

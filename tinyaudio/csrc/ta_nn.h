@@ -52,6 +52,15 @@ ta_status ta_depthwise_s8(const ta_layer *l, const int8_t *in, size_t n_in, int8
 /* 1x1, stride 1, no padding, out_h == in_h and out_w == in_w (TA_ERR_CONFIG otherwise): the zero-point
  * term is folded into the bias at export time */
 ta_status ta_pointwise_s8(const ta_layer *l, const int8_t *in, size_t n_in, int8_t *out, size_t n_out);
+/* The same 1x1 convolution with 2- or 4-bit weights read where they are stored, as 32-bit words in the order
+ * tinyaudio.export_c.pack_pointwise_weights writes (unsigned codes w + 2^(bits - 1), 32 / bits input channels a
+ * word, arranged for SMLAD; the words of each pair of output channels alternate): no weight buffer in RAM.
+ * l->weight is not read (may be NULL); the bias as for ta_pointwise_s8 (folded with the signed weights).
+ * n_packed (words) must equal out_c * in_c * bits / 32 (TA_ERR_SIZE); bits 2 or 4, in_c a positive multiple of
+ * 32 / bits and at most 128 (TA_ERR_CONFIG). n_packed, whose length depends on bits and in_c, is checked after
+ * them; n_in and n_out before, as everywhere. */
+ta_status ta_pointwise_packed(const ta_layer *l, const uint32_t *packed, size_t n_packed, uint8_t bits,
+                              const int8_t *in, size_t n_in, int8_t *out, size_t n_out);
 /* Pooling, in_c == out_c (TA_ERR_CONFIG otherwise); both read multiplier and shift, max pooling only
  * checks them, average pooling requantizes with them and needs divisor >= 1. */
 ta_status ta_maxpool_s8(const ta_layer *l, const int8_t *in, size_t n_in, int8_t *out, size_t n_out);
