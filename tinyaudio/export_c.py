@@ -21,10 +21,10 @@ from .models import LayerError
 # %% auto #0
 __all__ = ['RUNTIME_FILES', 'M4F_ARCH_FLAGS', 'EXAMPLE_HALF_SAMPLES', 'csrc_dir', 'runtime_sources', 'frontend_tables',
            'frontend_tables_q', 'frontend_c', 'reads_weights_packed', 'pack_weights', 'pack_pointwise_weights',
-           'plan_arena', 'input_storage_offset', 'class_names_of', 'model_c', 'event_rules_of', 'decision_params',
-           'detector_c', 'pipeline_c', 'example_sources', 'library_name', 'makefile_text', 'cmake_text',
-           'example_texts', 'clip_c', 'example_audio', 'project_texts', 'write_c_project', 'write_frontend_project',
-           'c_sources']
+           'plan_arena', 'arena_gap', 'input_storage_offset', 'class_names_of', 'model_c', 'event_rules_of',
+           'decision_params', 'detector_c', 'pipeline_c', 'example_sources', 'library_name', 'makefile_text',
+           'cmake_text', 'example_texts', 'clip_c', 'example_audio', 'project_texts', 'write_c_project',
+           'write_frontend_project', 'c_sources']
 
 # %% ../nbs/08b_export_c.ipynb #71c28cea
 RUNTIME_FILES = ['ta_common.h', 'ta_common.c', 'ta_fft.h', 'ta_fft.c', 'ta_frontend.h', 'ta_frontend.c', 'ta_nn.h', 'ta_nn.c',
@@ -174,7 +174,7 @@ def _per_channel(values, n:int) -> np.ndarray:
     v = np.asarray(values if values is not None else [1]).astype(np.int64).ravel()
     return np.broadcast_to(v, (n,)) if len(v) == 1 else v
 
-def _layer_c(layer, idx:int, prefix:str, in_offset:int, last:bool, pack:bool=True) -> tuple[str, str]:
+def _layer_c(layer, idx:int, prefix:str, in_offset:int, last:bool, pack:bool=True, unpacked_at:str|None=None) -> tuple[str, str]:
     "Arrays + `static const ta_layer` descriptor of one layer."
     _check_layer(layer, last)
     p = f'{prefix}_l{idx}'
@@ -202,7 +202,7 @@ def _layer_c(layer, idx:int, prefix:str, in_offset:int, last:bool, pack:bool=Tru
             arrays.append(c_array('uint32_t', f'{p}_weight_packed', pack_pointwise_weights(layer.weight, bits), per_line=8))
         elif bits < 8:  # expanded into the shared weight buffer just before the layer runs
             arrays.append(c_array('uint8_t', f'{p}_weight_packed', pack_weights(layer.weight, bits), per_line=16))
-            fields['weight'] = f'{prefix}_weight_buffer'
+            fields['weight'] = unpacked_at or f'{prefix}_weight_buffer'
         else:
             arrays.append(c_array('int8_t', f'{p}_weight', np.asarray(layer.weight).astype(np.int8)))
             fields['weight'] = f'{p}_weight'
@@ -253,6 +253,14 @@ def plan_arena(intmodel) -> dict:
     return dict(writes=writes, sizes=sizes, arena_bytes=sum(sizes))
 
 # %% ../nbs/08b_export_c.ipynb #eef2badf
+def arena_gap(arena_bytes:int, busy, n:int) -> int|None:
+    "The first offset of the arena where `n` bytes overlap none of the `busy` (offset, bytes) regions, or None."
+    start = 0
+    for off, size in sorted(busy):
+        if off - start >= n: return start
+        start = max(start, off + size)
+    return start if arena_bytes - start >= n else None
+
 def input_storage_offset(intmodel) -> int:
     "What is subtracted from the network input integers (as `int_reference` takes them) to store them as int8."
     return _storage_offset(int(intmodel.input_bits), bool(intmodel.input_signed), 'input')
@@ -284,18 +292,23 @@ def model_c(intmodel, prefix:str='app', pack:bool=True) -> tuple[str, str]:
     n_in, n_out = int(np.prod(intmodel.input_shape)), intmodel.n_classes
     arrays, descs, calls, wbuf = [], [], [], 0
     offset, src, n_src = input_storage_offset(intmodel), 'input', f'{P}_INPUT_SIZE'
+    src_bytes = None   # (arena offset, bytes) of the current layer's input; None: the caller's input array
     for i, layer in enumerate(layers):
         last = i == len(layers) - 1
         if layer.op == 'flatten': continue
-        a, d = _layer_c(layer, i, prefix, offset, last, pack)
-        arrays.append(a); descs.append(d)
         bits = stored_weight_bits(layer.w_bits) if pack and layer.weight is not None else 8
         packed = bits < 8 and _reads_packed(layer, bits)
+        dst_bytes = None if plan['writes'][i] is None else (0 if plan['writes'][i] == 0 else plan['sizes'][0], int(np.prod(layer.out_shape)))
+        unpacked_at = None
         if bits < 8 and not packed:
             n_w = int(np.asarray(layer.weight).size)
-            wbuf = max(wbuf, n_w)
+            gap = arena_gap(plan['arena_bytes'], [r for r in (src_bytes, dst_bytes) if r], n_w)
+            if gap is None: wbuf = max(wbuf, n_w)
+            unpacked_at = f'{prefix}_weight_buffer' if gap is None else f'{prefix}_arena + {gap}'
             calls.append(f'    st = ta_unpack_weights({prefix}_l{i}_weight_packed, sizeof {prefix}_l{i}_weight_packed, {n_w}u, '
-                         f'{bits}u, {prefix}_weight_buffer, {n_w}u);\n    if (st != TA_OK) return st;\n')
+                         f'{bits}u, {unpacked_at}, {n_w}u);\n    if (st != TA_OK) return st;\n')
+        a, d = _layer_c(layer, i, prefix, offset, last, pack, unpacked_at)
+        arrays.append(a); descs.append(d)
         n_dst = f'{int(np.prod(layer.out_shape))}u'
         if plan['writes'][i] is None:
             if layer.out_bits != 32: raise LayerError(layer.name, 'internal: no output buffer')
@@ -306,7 +319,7 @@ def model_c(intmodel, prefix:str='app', pack:bool=True) -> tuple[str, str]:
                   if packed else f'{_kernel_name(layer)}(&{prefix}_l{i}, ')
         calls.append(f'    TA_LAYER_BEGIN({i}); st = {kernel}{src}, {n_src}, {dst}, {n_dst}); '
                      f'TA_LAYER_END({i});\n    if (st != TA_OK) return st;\n')
-        src, n_src, offset = dst, n_dst, _layer_out_offset(layer)
+        src, n_src, offset, src_bytes = dst, n_dst, _layer_out_offset(layer), dst_bytes
     if layers[-1].out_bits != 32:  # int8 logits: widen and undo the storage offset
         calls.append(f'    {{\n        size_t i;\n        for (i = 0; i < {n_out}u; i++) scores[i] = (int32_t)(({src})[i]) + {offset};\n    }}\n')
     qmin, qmax = qrange(int(intmodel.input_bits), bool(intmodel.input_signed))
@@ -329,9 +342,10 @@ def model_c(intmodel, prefix:str='app', pack:bool=True) -> tuple[str, str]:
               if wbuf else '')
     c = (f"/* {prefix}_model.c: generated by tinyaudio, do not edit. */\n#include \"{prefix}_model.h\"\n{_PROFILE_HOOKS}\n"
          f"const char {prefix}_artifact_sha256[65] = {P}_ARTIFACT_SHA256;\n\n{_class_names_c(intmodel, prefix)}\n"
-         f"{''.join(arrays)}\n{wbuf_c}{''.join(descs)}\n"
-         f"/* ping-pong activation buffers: {plan['sizes'][0]} + {plan['sizes'][1]} bytes */\n"
-         f"static int8_t {prefix}_arena[{max(plan['arena_bytes'], 1)}];\n\n"
+         f"{''.join(arrays)}\n{wbuf_c}"
+         f"/* ping-pong activation buffers: {plan['sizes'][0]} + {plan['sizes'][1]} bytes; a layer's 2- or 4-bit weights are\n"
+         f" * expanded where its input and output leave room, else into {prefix}_weight_buffer */\n"
+         f"static int8_t {prefix}_arena[{max(plan['arena_bytes'], 1)}];\n\n{''.join(descs)}\n"
          f"ta_status {prefix}_run(const int8_t *input, size_t n_input, int32_t *scores, size_t n_scores) {{\n    ta_status st;\n"
          f"    TA_REQUIRE(input && scores, TA_ERR_NULL);\n"
          f"    TA_REQUIRE(n_input == {P}_INPUT_SIZE && n_scores == {P}_N_CLASSES, TA_ERR_SIZE);\n"

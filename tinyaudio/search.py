@@ -195,7 +195,7 @@ def _unpacked(layer, bits:int) -> bool:
     return bits < 8 and not reads_weights_packed(pointwise, getattr(layer, 'in_channels', 0), bits)
 
 def unpack_buffer_bytes(model, wbits) -> int:
-    "RAM of the C export's buffer that sub-byte weights are unpacked into, layer by layer: the largest such layer, a byte per weight."
+    "RAM of the C export's buffer that sub-byte weights are unpacked into, layer by layer: the largest such layer, a byte per weight (an upper bound: the export expands a layer's weights into the arena where its input and output leave room)."
     from tinyaudio.intmodel import stored_weight_bits
     from tinyaudio.qat import weighted_layer_names
     layers = dict(model.named_modules())
