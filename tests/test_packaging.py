@@ -30,7 +30,7 @@ def test_wheel_contents(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     modules = {f'tinyaudio/{p.name}' for p in (ROOT/'tinyaudio').glob('*.py')}
     assert modules <= names, modules - names
-    for folder, pattern in (('csrc', '*.[ch]'), ('bench', '*')):
+    for folder, pattern in (('csrc', '*.[ch]'), ('bench', '*'), ('weights', '*')):
         shipped = {f'tinyaudio/{folder}/{p.name}' for p in (ROOT/'tinyaudio'/folder).glob(pattern) if p.is_file()}
         assert shipped and shipped <= names, shipped - names
 
@@ -54,6 +54,10 @@ def test_installed_wheel_runs_the_demo_alone(wheel, tmp_path):
                          cwd=work, env=env, capture_output=True, text=True, timeout=1200)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     assert 'C network == integer reference' in res.stdout and 'Cortex-M4 (QEMU mps2-an386)' in res.stdout, res.stdout
+    # the shipped encoder is found inside the installed package
+    res = subprocess.run([venv/'bin'/'tinyaudio', 'train', '--out', 'init', '--epochs', '1', '--quiet', '--init', 'pretrained'],
+                         cwd=work, env=env, capture_output=True, text=True, timeout=1200)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
 
 def test_sidebar_lists_every_notebook():
     listed = set(re.findall(r'^\s*- (\S+\.ipynb)\s*$', (ROOT/'nbs'/'sidebar.yml').read_text(), re.M))

@@ -146,6 +146,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser('train', help='train a float model into a run folder'); _add_data(p); _add_training(p)
     p.add_argument('--cache', action='store_true',
                    help="keep the decoded clips in tinyaudio's clip cache ($TINYAUDIO_CACHE) and read them from there next time")
+    p.add_argument('--init', default=None,
+                   help="start the model's body from a pretrained encoder: 'pretrained' (shipped with tinyaudio) or an encoder file")
+    p.add_argument('--labels', type=_number(float, 0, 1, low_open=True, what='a share from 0 to 1'), default=1.0,
+                   help='train on this share of the training clips, per class (default: %(default)s, all)')
+    p = sub.add_parser('pretrain', help='self-supervised pretraining of an encoder on unlabelled audio (BYOL-A)')
+    p.add_argument('--data', default='esc50,fsdd,speechcommands',
+                   help='comma-separated recipe names, folders or CSVs; every clip is used, labels ignored (default: %(default)s)')
+    p.add_argument('--out', default='encoder.pth', help='the encoder file written (default: %(default)s)')
+    p.add_argument('--model', default='tcnn', help='zoo model whose body is pretrained (default: %(default)s)')
+    p.add_argument('--width', type=positive_float, help='width multiplier of the model')
+    p.add_argument('--epochs', type=positive_int, default=40, help='epochs (default: %(default)s)')
+    p.add_argument('--bs', type=positive_int, default=128, help='batch size, in clips (default: %(default)s)')
+    p.add_argument('--lr', type=positive_float, default=1e-3, help='peak learning rate (default: %(default)s)')
+    p.add_argument('--seed', type=count, default=0, help='random seed (default: %(default)s)')
+    p.add_argument('--quiet', action='store_true', help='no progress bars or epoch tables')
+    p.add_argument('--skip-bad', action='store_true', help='leave out (and list) files that cannot be used, instead of stopping at the first')
     p = sub.add_parser('quantize', help='quantization-aware fine-tuning of a trained run')
     p.add_argument('--out', default='tinyaudio-run', help='the run folder (default: %(default)s)')
     _add_quantize(p)
@@ -244,8 +260,16 @@ def run_command(args) -> tuple[str, int]:
     if args.command == 'train':
         run = Run.train(args.out, args.data, root=args.root, seed=args.seed, augment=args.augment, quiet=args.quiet,
                         on_error=_on_error(args), allow_outside_root=args.allow_outside_root, cache=args.cache,
-                        **_training(args))
+                        init=args.init, labels=args.labels, **_training(args))
         return _json(run.info['float_report']), 0
+    if args.command == 'pretrain':
+        from tinyaudio.pretrain import pretrain, pretraining_items, save_encoder
+        specs = [s for s in args.data.split(',') if s]
+        learn = pretrain(pretraining_items(specs, on_error=_on_error(args)), model=args.model,
+                         model_kwargs=None if args.width is None else dict(width=args.width), epochs=args.epochs, bs=args.bs,
+                         lr=args.lr, seed=args.seed, quiet=args.quiet, on_error=_on_error(args))
+        save_encoder(learn, args.out, about=dict(data=specs))
+        return _json({**learn.pretrain_info, 'written': args.out}), 0
     if args.command == 'quantize':
         return _json(Run(args.out).quantize(args.bits, args.qat_epochs, args.lr, args.per_channel, quiet=args.quiet)), 0
     if args.command == 'export':

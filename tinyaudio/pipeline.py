@@ -16,13 +16,15 @@ import torch
 from .core import AudioError, atomic_write, seed_everything
 from .data import load_audio, frame_windows
 from .features import FrontendConfig
+from .pretrain import resolve_encoder, init_from_encoder, keep_labels
 from .recipes import (Recipe, read_dataset, recipe_for, recipe_dataloaders, recipe_callbacks, frontend_with,
                                batch_size_for, describe_dataset, MIN_STEPS_PER_EPOCH)
 
 # %% auto #0
 __all__ = ['QUANT_FORMAT', 'RUN_FILES', 'LOCK_FILE', 'EXAMPLE_CLIP_SECONDS', 'DEMO_STAGES', 'QONNX_TOLERANCE',
            'MIN_CLASS_AGREEMENT', 'stage', 'run_lock', 'check_same_frontend', 'Run', 'model_summary', 'run_recipe',
-           'clip_windows', 'validation_windows', 'example_clip', 'demo', 'demo_passed', 'format_report']
+           'recipe_with_encoder', 'clip_windows', 'validation_windows', 'example_clip', 'demo', 'demo_passed',
+           'format_report']
 
 # %% ../nbs/11_pipeline.ipynb #95d6358e
 QUANT_FORMAT = 'tinyaudio-quant-2'
@@ -127,9 +129,12 @@ class Run:
     def items(self, data:str|None=None, root=None, split:dict|None=None, on_error:str|None=None):
         "Items of `data` (default: the run's dataset, with the run's split options)."
         info = self.info
-        if data is None: data, root, split = info['data'], info.get('root'), {**self.recipe.split, **(split or {})}
-        return read_dataset(data, root=root, split=split, on_error=on_error or info.get('on_error', 'raise'),
-                            allow_outside_root=info.get('allow_outside_root', False))
+        own = data is None
+        if own: data, root, split = info['data'], info.get('root'), {**self.recipe.split, **(split or {})}
+        items = read_dataset(data, root=root, split=split, seed=info.get('seed', 0) if own else 0,
+                             on_error=on_error or info.get('on_error', 'raise'), allow_outside_root=info.get('allow_outside_root', False))
+        # the run's own training clips are those it was trained on: with `labels` < 1, a share of them
+        return keep_labels(items, info.get('labels', 1.0), info.get('seed', 0)) if own else items
 
     def dataloaders(self, augment:bool=False):
         "The DataLoaders the run trains on."
@@ -181,21 +186,41 @@ def train(cls:Run,
           allow_outside_root:bool=False, # let a CSV list files outside its folder
           cbs:list|None=None,            # more fastai callbacks while training (a search's pruning callback)
           cache:bool=False,              # keep the decoded clips in the clip cache (and the validation batches in memory)
+          init:str|None=None,            # 'pretrained' (the shipped encoder) or an encoder file: the model's body starts from it
+          labels:float=1.0,              # the share of the training clips (per class) whose labels are used
           **changes,                     # recipe changes: see `run_recipe`
          ) -> Run:
     "Train the (changed) recipe of `data` into the run folder `path`: `run.json` and `float.pth`; see `run_recipe`."
     run = cls(path)
     recipe = run_recipe(data, **changes)
+    encoder = None
+    if init is not None:
+        encoder = resolve_encoder(init)
+        recipe = recipe_with_encoder(recipe, encoder, changes)
     with run_lock(run.path):
         return _train(run, recipe, data, root, seed, augment, quiet, on_error, allow_outside_root, changes.get('bs') is None, cbs,
-                      cache)
+                      cache, encoder, labels)
+
+def recipe_with_encoder(recipe:Recipe, encoder, changes:dict|None=None) -> Recipe:
+    "`recipe` with `encoder`'s model and log-mel settings; its analysis window and hop stay the recipe's (or the changes')."
+    changes = changes or {}
+    frontend = changes.get('frontend')
+    fixed = [k for k in ('model', 'width', 'depth') if changes.get(k) is not None]
+    fixed += ['frontend'] if isinstance(frontend, FrontendConfig) else [k for k in frontend or {} if k not in ('window_s', 'window_hop_s')]
+    if fixed:
+        raise ValueError(f"an encoder fixes the model and the log-mel settings ({encoder.model_name} {encoder.model_kwargs}, "
+                         f"{encoder.frontend.n_mels} mels at {encoder.frontend.sample_rate} Hz): {', '.join(fixed)} cannot be changed with it")
+    fe = replace(encoder.frontend, window_seconds=recipe.frontend.window_seconds,
+                 window_hop_seconds=recipe.frontend.window_hop_seconds)
+    return recipe.replace(model=encoder.model_name, model_kwargs=dict(encoder.model_kwargs), frontend=fe)
 
 def _train(run:Run, recipe:Recipe, data, root, seed, augment, quiet, on_error, allow_outside_root, auto_bs:bool, cbs=None,
-           cache:bool=False) -> Run:
+           cache:bool=False, encoder=None, labels:float=1.0) -> Run:
     from tinyaudio.train import audio_learner, clip_report, save_checkpoint
     seed_everything(seed)
     # data and training first: a run that fails (a missing dataset, a bad split, an interrupt) leaves no files behind
     items = read_dataset(data, root=root, split=recipe.split, seed=seed, on_error=on_error, allow_outside_root=allow_outside_root)
+    items = keep_labels(items, labels, seed)
     _log.info(f"dataset {data}: " + describe_dataset(items).replace('\n', '; '))
     if auto_bs: recipe = recipe.replace(bs=batch_size_for(sum(it.split == 'train' for it in items), recipe.bs))
     dls = recipe_dataloaders(recipe, items, augment=augment, seed=seed, on_error=on_error, cache=cache,
@@ -209,6 +234,7 @@ def _train(run:Run, recipe:Recipe, data, root, seed, augment, quiet, on_error, a
     with tempfile.TemporaryDirectory(prefix='tinyaudio-train-') as scratch:
         learn = audio_learner(dls, recipe.model, model_kwargs=recipe.model_kwargs, frontend=recipe.frontend, seed=seed,
                               quiet=quiet, path=scratch, fname='float-best', cbs=recipe_callbacks(recipe) + list(cbs or []))
+        if encoder is not None: init_from_encoder(learn.model, encoder)
         start = time.perf_counter()
         learn.fit_one_cycle(recipe.epochs, recipe.lr)
         seconds = time.perf_counter() - start
@@ -221,10 +247,15 @@ def _train(run:Run, recipe:Recipe, data, root, seed, augment, quiet, on_error, a
     save_checkpoint(learn, run.file('float'))
     atomic_write(run.file('info'), json.dumps(dict(data=data, root=None if root is None else str(root), seed=seed, augment=augment,
                                                    on_error=on_error, allow_outside_root=allow_outside_root, cache=cache,
+                                                   labels=labels, init=_encoder_record(encoder),
                                                    recipe=recipe.to_dict(), float_report=report,
                                                    skipped=[[str(p), why] for p, why in [*items.skipped, *dls.skipped]]), indent=2))
     run._learn = learn
     return run
+
+def _encoder_record(encoder) -> dict|None:
+    if encoder is None: return None
+    return dict(file=str(encoder.path), sha256=_sha256(encoder.path), model=encoder.model_name, about=encoder.about)
 
 @patch
 def load_float(self:Run):
