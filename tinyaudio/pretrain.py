@@ -1,5 +1,5 @@
 """Self-supervised pretraining of a tiny encoder on unlabelled audio (BYOL for audio), the shipped encoder, linear
-probes, and transfer into any recipe with `tinyaudio train --init pretrained`.
+probes, and transfer into any recipe (tinyaudio train --init pretrained).
 
 Docs: https://tinyaudio.github.io/tinyaudio/pretrain.html.md"""
 
@@ -7,7 +7,7 @@ Docs: https://tinyaudio.github.io/tinyaudio/pretrain.html.md"""
 
 # %% ../nbs/05a_pretrain.ipynb #f0546f14
 from __future__ import annotations
-import copy, dataclasses, math, random, time
+import copy, dataclasses, math, time
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
