@@ -24,16 +24,12 @@ from pathlib import Path
 import numpy as np
 
 
-def embed_all(body, items, frontend):
-    from tinyaudio.data import ClipStore
-    from tinyaudio.pretrain import clip_embeddings
-    return clip_embeddings(body, items, frontend, ClipStore(items, frontend.sample_rate, cache=True))
-
-
 def probe_rows(dataset, bodies, frontend, seed):
+    from tinyaudio.data import ClipStore
     from tinyaudio.recipes import read_dataset
-    from tinyaudio.pretrain import linear_probe
+    from tinyaudio.pretrain import clip_embeddings, linear_probe
     items = list(read_dataset(dataset))
+    store = ClipStore(items, frontend.sample_rate, cache=True)   # decoded once, embedded by every body
     labels = np.array([it.label for it in items])
     if dataset == 'esc50':
         folds = np.array([it.fold for it in items])
@@ -45,7 +41,7 @@ def probe_rows(dataset, bodies, frontend, seed):
     rows = []
     for name, body in bodies.items():
         t = time.perf_counter()
-        x = embed_all(body, items, frontend)
+        x = clip_embeddings(body, items, frontend, store)
         accs = [linear_probe(x[tr], labels[tr], x[te], labels[te], seed)['accuracy'] for _, tr, te in splits]
         rows.append(dict(dataset=dataset, encoder=name, accuracy=statistics.mean(accs), per_split=dict(zip([s[0] for s in splits], accs)),
                          clips=len(items), seconds=round(time.perf_counter() - t, 1)))
@@ -79,7 +75,6 @@ def main():
     p.add_argument('--runs', default='benchmarks/out/pretrain', help='fine-tuning run folders go here')
     p.add_argument('--json', default=None, help='append every row as a JSON line to this file')
     a = p.parse_args()
-    from tinyaudio.models import build_model
     from tinyaudio.pretrain import resolve_encoder, encoder_of
     from tinyaudio.core import seed_everything
     encoder = resolve_encoder(a.encoder)
@@ -96,9 +91,7 @@ def main():
             with open(a.json, 'a') as f: f.write(json.dumps(row) + '\n')
     if a.probe:
         seed_everything(seeds[0])
-        n_frames = encoder.frontend.frames_per_window
-        bodies = {'pretrained': encoder_of(encoder.build(2)),
-                  'random': encoder_of(build_model(encoder.model_name, 2, encoder.frontend.n_mels, n_frames, **encoder.model_kwargs))}
+        bodies = {'pretrained': encoder_of(encoder.build(2)), 'random': encoder_of(encoder.build(2, pretrained=False))}
         print('\n(a) linear probe, clip accuracy on held-out clips')
         print(f"{'dataset':15s} {'pretrained':>10s} {'random':>8s}  per split (pretrained / random)")
         for ds in a.probe.split(','):

@@ -8,9 +8,9 @@ Docs: https://tinyaudio.github.io/tinyaudio/data.html.md"""
 # %% auto #0
 __all__ = ['SR_RANGE', 'MAX_CHANNELS', 'AUDIO_EXTS', 'DECODE_BLOCK', 'MAX_SECONDS', 'SPLITS', 'CLIP_CACHE_VERSION', 'check_wave',
            'to_mono', 'resample', 'load_audio', 'AudioItem', 'AudioItems', 'seconds_to_samples', 'pad_trim',
-           'n_windows', 'window_starts', 'frame_windows', 'TensorAudio', 'LoadAudio', 'PadTrim', 'RandomWindow',
-           'show_audio_batch', 'decode_all', 'check_decodable', 'clip_cache_file', 'ClipStore', 'RandomWindows',
-           'AllWindows', 'check_classes', 'KeptBatchesDL', 'audio_dataloaders', 'show_batch']
+           'random_crop', 'n_windows', 'window_starts', 'frame_windows', 'TensorAudio', 'LoadAudio', 'PadTrim',
+           'RandomWindow', 'show_audio_batch', 'decode_all', 'check_decodable', 'clip_cache_file', 'ClipStore',
+           'RandomWindows', 'AllWindows', 'check_classes', 'KeptBatchesDL', 'audio_dataloaders', 'show_batch']
 
 # %% ../nbs/01_data.ipynb #ccc5ec5e
 import hashlib, logging, math, os, re
@@ -178,6 +178,11 @@ def pad_trim(wave:torch.Tensor, n_samples:int) -> torch.Tensor:
     if n >= n_samples: return wave[..., :n_samples]
     return torch.nn.functional.pad(wave, (0, n_samples - n))
 
+def random_crop(wave:torch.Tensor, n_samples:int, rng:np.random.Generator) -> torch.Tensor:
+    "A random `n_samples` stretch of `wave` (..., n), drawn from `rng`; zero-padded when `wave` is shorter."
+    start = int(rng.integers(0, max(0, wave.shape[-1] - n_samples) + 1))
+    return pad_trim(wave[..., start:start + n_samples], n_samples)
+
 def n_windows(n:int, win:int, hop:int) -> int:
     "How many windows of `win` samples, `hop` apart, cover `n` samples (the last one padded)."
     return 1 + max(0, math.ceil((n - win) / hop))
@@ -239,9 +244,7 @@ class RandomWindow(Transform):
     split_idx = 0
     def __init__(self, n_samples:int, seed:int|None=None):
         super().__init__(); self.n_samples,self.rng = n_samples,np.random.default_rng(seed)
-    def encodes(self, x:TensorAudio):
-        start = int(self.rng.integers(0, max(0, x.shape[-1] - self.n_samples) + 1))
-        return pad_trim(x[..., start:start + self.n_samples], self.n_samples)
+    def encodes(self, x:TensorAudio): return random_crop(x, self.n_samples, self.rng)
 
 # %% ../nbs/01_data.ipynb #6da9485c
 def show_audio_batch(x, labels=None, sr:int|None=None, max_n:int=6, ncols:int=3, spec:bool=True, figsize=None):
@@ -353,9 +356,7 @@ class RandomWindows(_WindowDataset):
         super().__init__(items, store, vocab, n_samples); self.rng = np.random.default_rng(seed)
     def __len__(self): return len(self.items)
     def __getitem__(self, i):
-        wave = self.store[self.items[i].clip_id]
-        start = int(self.rng.integers(0, max(0, wave.shape[-1] - self.n_samples) + 1))
-        return self._pair(self.items[i], pad_trim(wave[:, start:start + self.n_samples], self.n_samples))
+        return self._pair(self.items[i], random_crop(self.store[self.items[i].clip_id], self.n_samples, self.rng))
 
 class AllWindows(_WindowDataset):
     "Validation: every window (`frame_windows` conventions) of every clip, with the clip id of each."

@@ -20,7 +20,7 @@ from fastai.callback.schedule import *  # noqa: F403 (adds fit_one_cycle to Lear
 from fastai.data.core import DataLoaders
 from fastai.data.load import DataLoader
 from .core import AudioError, package_dir, seed_everything, default_device
-from .data import AudioItem, AudioItems, ClipStore, AllWindows, pad_trim
+from .data import AudioItem, AudioItems, ClipStore, AllWindows, random_crop
 from .features import FrontendConfig, LogMel, normalize_windows
 from .models import build_model
 from .train import SeedCallback, last_linear, make_quiet, torch_save
@@ -56,13 +56,10 @@ class ViewPairs:
         self.items,self.store,self.n_samples = store.keep(items),store,n_samples
         self.rng = np.random.default_rng(seed)
     def __len__(self): return len(self.items)
-    def _window(self, wave:torch.Tensor) -> torch.Tensor:
-        start = int(self.rng.integers(0, max(0, wave.shape[-1] - self.n_samples) + 1))
-        return pad_trim(wave[:, start:start + self.n_samples], self.n_samples)[0]
     def __getitem__(self, i):
-        wave = self.store[self.items[i].clip_id]
+        wave = self.store[self.items[i].clip_id][0]
         # the clip's index stands where a label would: fastai steps only on batches with a target; the loss ignores it
-        return torch.stack([self._window(wave), self._window(wave)]), torch.tensor(i)
+        return torch.stack([random_crop(wave, self.n_samples, self.rng) for _ in range(2)]), torch.tensor(i)
 
 # %% ../nbs/05a_pretrain.ipynb #7a2d2247
 class SpecViews(nn.Module):
@@ -163,7 +160,8 @@ def pretrain(items,                                   # clips (labels are not us
     items = list(items)
     if len(items) < 4: raise ValueError(f"pretraining needs at least 4 clips, got {len(items)}")
     store = ClipStore(items, frontend.sample_rate, on_error=on_error, cache=cache)
-    train, valid = _split_clips(store.keep(items), valid_pct, seed)
+    items = store.keep(items)
+    train, valid = _split_clips(items, valid_pct, seed)
     n = frontend.samples_per_window
     device = default_device()
     bs = min(bs, len(train))
@@ -175,7 +173,7 @@ def pretrain(items,                                   # clips (labels are not us
     learn = Learner(dls, BYOL(encoder_of(zoo_model), frontend), loss_func=byol_loss, wd=wd,
                     cbs=[SeedCallback(seed), TargetEMA(tau)])
     learn.zoo_model,learn.model_name,learn.model_kwargs,learn.frontend = zoo_model,model,kwargs,frontend
-    learn.pretrain_info = dict(clips=len(store.keep(items)), seconds_of_audio=round(store.seconds), epochs=epochs, bs=bs,
+    learn.pretrain_info = dict(clips=len(items), seconds_of_audio=round(store.seconds), epochs=epochs, bs=bs,
                                lr=lr, wd=wd, tau=tau, seed=seed, objective='BYOL-A (mixup, random resize crop, fader; two windows per clip)')
     if quiet: make_quiet(learn)
     start = time.perf_counter()
@@ -197,18 +195,20 @@ class Encoder:
     about:dict = field(default_factory=dict)
     path:Path|None = None
 
-    def build(self, n_classes:int, n_frames:int|None=None) -> nn.Module:
-        "A zoo model for `n_classes` (and `n_frames` per window) with this body's weights and a new, random head."
+    def build(self, n_classes:int, n_frames:int|None=None, pretrained:bool=True) -> nn.Module:
+        "A zoo model for `n_classes` (and `n_frames` per window) with this body's weights (random ones: `pretrained=False`, the baseline) and a new, random head."
         n_frames = n_frames or self.frontend.frames_per_window
-        return init_from_encoder(build_model(self.model_name, n_classes, self.frontend.n_mels, n_frames, **self.model_kwargs), self)
+        model = build_model(self.model_name, n_classes, self.frontend.n_mels, n_frames, **self.model_kwargs)
+        return init_from_encoder(model, self) if pretrained else model
 
 def _body_state(model:nn.Module) -> dict:
+    "Every tensor of `model`'s state but those of its last `nn.Linear` (the head)."
     head = last_linear(model)[0] + '.'
-    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items() if not k.startswith(head)}
+    return {k: v for k, v in model.state_dict().items() if not k.startswith(head)}
 
 def save_encoder(learn:Learner, path, about:dict|None=None) -> Path:
     "Write the body `pretrain` trained (atomically), with its training settings and `about` (data, licences)."
-    return torch_save(dict(format=ENCODER_FORMAT, state_dict=_body_state(learn.zoo_model), model_name=learn.model_name,
+    return torch_save(dict(format=ENCODER_FORMAT, state_dict={k: v.detach().cpu().clone() for k, v in _body_state(learn.zoo_model).items()}, model_name=learn.model_name,
                            model_kwargs=learn.model_kwargs, frontend=learn.frontend.to_json(),
                            about={**getattr(learn, 'pretrain_info', {}), **(about or {})}), path)
 
@@ -225,8 +225,7 @@ def load_encoder(path) -> Encoder:
 
 def init_from_encoder(model:nn.Module, encoder:Encoder) -> nn.Module:
     "Copy `encoder`'s weights into every layer of `model` but its last (in place); any other difference is an error."
-    head = last_linear(model)[0] + '.'
-    body = {k: v for k, v in model.state_dict().items() if not k.startswith(head)}
+    body = _body_state(model)
     missing, unexpected = sorted(set(body) - set(encoder.state_dict)), sorted(set(encoder.state_dict) - set(body))
     shapes = [k for k in body if k in encoder.state_dict and body[k].shape != encoder.state_dict[k].shape]
     if missing or unexpected or shapes:
@@ -260,15 +259,14 @@ def clip_embeddings(encoder:nn.Module, items, frontend:FrontendConfig, store:Cli
     "The mean over its windows of `encoder`'s output for every clip of `items` (in order), frontend as in training."
     store = store or ClipStore(items, frontend.sample_rate)
     if store.sr != frontend.sample_rate: raise ValueError(f"the ClipStore holds {store.sr} Hz audio, not {frontend.sample_rate} Hz")
-    windows = AllWindows(items, store, [UNLABELLED], frontend.samples_per_window, frontend.window_hop_samples)
+    windows = AllWindows(items, store, sorted({it.label for it in items}), frontend.samples_per_window, frontend.window_hop_samples)
     logmel = LogMel(frontend)
     was_training = encoder.training
     encoder.eval()
     sums, counts = None, np.zeros(len(windows.items))
     for start in range(0, len(windows), bs):
         rows = range(start, min(start + bs, len(windows)))
-        x = torch.stack([pad_trim(store[windows.items[k].clip_id][:, s:s + windows.n_samples], windows.n_samples)[0]
-                         for k, s in (windows.index[i] for i in rows)])
+        x = torch.stack([windows[i][0].as_subclass(torch.Tensor) for i in rows])
         feats = encoder(logmel(x)).numpy().astype(np.float64)
         if sums is None: sums = np.zeros((len(windows.items), feats.shape[1]))
         clip = np.array([windows.index[i][0] for i in rows])
