@@ -99,13 +99,15 @@ ta_status ta_requantize(int32_t acc, int32_t multiplier, int32_t shift, int32_t 
 }
 
 /* Requantization constants of one output channel, copied to locals: int8 stores may alias anything,
- * so reading them through the layer pointer would reload them after every output. */
-typedef struct { int32_t multiplier, shift, divisor, zp, lo, hi; } rq_t;
+ * so reading them through the layer pointer would reload them after every output. `round` is
+ * 2^(shift - 1) - 1 where the power-of-two path applies (1 <= shift <= 30), else 0. */
+typedef struct { int32_t multiplier, shift, divisor, zp, lo, hi, round; } rq_t;
 
 static inline rq_t rq_of(const ta_layer *l, uint32_t o) {
     rq_t r;
     r.multiplier = l->multiplier[o]; r.shift = l->shift[o]; r.divisor = l->divisor;
     r.zp = l->out_zp; r.lo = l->act_min; r.hi = l->act_max;
+    r.round = (r.shift >= 1 && r.shift <= 30) ? (int32_t)(1u << (r.shift - 1)) - 1 : 0;
     return r;
 }
 
@@ -113,17 +115,33 @@ static inline int8_t rq_apply(rq_t r, int32_t acc) {
     return (int8_t)requantize(acc, r.multiplier, r.shift, r.divisor, r.zp, r.lo, r.hi);
 }
 
-/* True when every channel takes the 32-bit power-of-two requantization. */
+/* Largest |accumulator| that rq_apply_po2 takes: acc + round + 1 stays below 2^31. */
+#define TA_PO2_ACC_MAX (1L << 30)
+
+/* True when every channel takes the 32-bit power-of-two requantization: multiplier 1, divisor 1,
+ * 1 <= shift <= 30, and no accumulator can exceed TA_PO2_ACC_MAX (|bias| plus in_c * k_h * k_w taps of
+ * at most 128 * 255: weight times input less its zero point, the widest case). */
 static int layer_po2(const ta_layer *l) {
-    uint32_t o;
-    if (l->divisor != 1) return 0;
-    for (o = 0; o < l->out_c; o++)
+    const uint32_t taps = (uint32_t)l->in_c * l->k_h * l->k_w;
+    uint32_t o, max_bias = 0;
+    if (l->divisor != 1 || taps > (uint32_t)(TA_PO2_ACC_MAX / (128L * 255L))) return 0;
+    for (o = 0; o < l->out_c; o++) {
+        const int32_t b = l->bias ? l->bias[o] : 0;
+        const uint32_t mag = b < 0 ? 0u - (uint32_t)b : (uint32_t)b;
         if (l->multiplier[o] != 1 || l->shift[o] < 1 || l->shift[o] > 30) return 0;
-    return 1;
+        if (mag > max_bias) max_bias = mag;
+    }
+    return (uint64_t)max_bias + (uint64_t)taps * 128u * 255u <= (uint64_t)TA_PO2_ACC_MAX;
 }
 
+/* requantize_po2 in fewer instructions: floor((acc + 2^(s-1) - 1 + bit0(floor(acc / 2^s))) / 2^s) is acc / 2^s
+ * rounded half to even, and within TA_PO2_ACC_MAX (layer_po2) the sum cannot overflow. */
 static inline int8_t rq_apply_po2(rq_t r, int32_t acc) {
-    return (int8_t)requantize_po2(acc, r.shift, r.zp, r.lo, r.hi);
+    int32_t q = (acc + r.round + ((acc >> r.shift) & 1)) >> r.shift;  /* arithmetic shifts on GCC, Clang, armcc */
+    q += r.zp;
+    q = q > r.hi ? r.hi : q;  /* two conditional moves where the nested form branched */
+    q = q < r.lo ? r.lo : q;
+    return (int8_t)q;
 }
 
 static inline int32_t requant_channel(const ta_layer *l, int32_t acc, uint32_t o) {
@@ -541,20 +559,90 @@ ta_status ta_depthwise_s8(const ta_layer *l, const int8_t *in, size_t n_in, int8
     return conv_generic(l, in, out, 1);
 }
 
-/* Largest in_c of the paired pointwise path: its input tile (two pixels of in_c values as 16-bit
- * lanes) lives on the stack, 4 * in_c bytes. */
+/* Largest in_c of the paired pointwise path: a tile (two pixels of in_c values as 16-bit lanes, 4 * in_c bytes)
+ * lives on the stack, and TA_PW_TILE_WORDS holds at least two of them. */
 #define TA_PW_MAX_IC 128u
 
 /* Two pixels (p, p + 1) of every input channel into `tile`, four words per group of four channels:
- * pixel p (c0, c2), pixel p (c1, c3), pixel p+1 (c0, c2), pixel p+1 (c1, c3). That is the lane order
- * of sxtb16_even/odd on four consecutive weights, so one SMLAD multiplies two channels. */
+ * pixel p (c0, c2), pixel p+1 (c0, c2), pixel p (c1, c3), pixel p+1 (c1, c3). (c0, c2) and (c1, c3) are the lane
+ * order of sxtb16_even/odd on four consecutive weights, so one SMLAD multiplies two channels, and the two pixels of
+ * one lane order are adjacent words: one LDRD loads both. */
 static void pointwise_tile(const int8_t *in, size_t plane, uint32_t in_c, size_t p, uint32_t *tile) {
     uint32_t g;
     for (g = 0; g < in_c; g += 4u, tile += 4u) {
         const int8_t *x0 = in + (size_t)g * plane + p, *x1 = x0 + plane, *x2 = x1 + plane, *x3 = x2 + plane;
-        tile[0] = pack2(x0[0], x2[0]); tile[1] = pack2(x1[0], x3[0]);
-        tile[2] = pack2(x0[1], x2[1]); tile[3] = pack2(x1[1], x3[1]);
+        tile[0] = pack2(x0[0], x2[0]); tile[1] = pack2(x0[1], x2[1]);
+        tile[2] = pack2(x1[0], x3[0]); tile[3] = pack2(x1[1], x3[1]);
     }
+}
+
+/* Two output channels (weights wa, wb) over the two pixels of tile x (in_c > 0, a multiple of 4): acc holds
+ * a0, a1, b0, b1 (channel a at pixels p, p + 1, then b) and is accumulated into. */
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+/* In assembly, like packed_pair: 13 values are live and GCC spills the loop's end pointer. Per group of four
+ * channels: two weight loads, two LDRDs of the tile, four SXTB16s, eight SMLADs. */
+#define TA_PW_GROUP(off_e, off_o)                                                                                \
+    "ldr %[va], [%[wa]], #4\n\tldr %[vb], [%[wb]], #4\n\tldrd %[xl], %[xh], [%[x], #" #off_e "]\n\t"          \
+    "sxtb16 %[f], %[va]\n\tsmlad %[a0], %[f], %[xl], %[a0]\n\tsmlad %[a1], %[f], %[xh], %[a1]\n\t"              \
+    "sxtb16 %[f], %[vb]\n\tsmlad %[b0], %[f], %[xl], %[b0]\n\tsmlad %[b1], %[f], %[xh], %[b1]\n\t"              \
+    "ldrd %[xl], %[xh], [%[x], #" #off_o "]\n\t"                                                                \
+    "sxtb16 %[f], %[va], ror #8\n\tsmlad %[a0], %[f], %[xl], %[a0]\n\tsmlad %[a1], %[f], %[xh], %[a1]\n\t"     \
+    "sxtb16 %[f], %[vb], ror #8\n\tsmlad %[b0], %[f], %[xl], %[b0]\n\tsmlad %[b1], %[f], %[xh], %[b1]\n\t"
+#define TA_PW_LOOP(groups, step)                                                                                 \
+    __asm__("1:\n\t" groups "adds %[x], %[x], #" #step "\n\tcmp %[x], %[end]\n\tbne 1b\n\t"                     \
+            : [a0] "+r"(a0), [a1] "+r"(a1), [b0] "+r"(b0), [b1] "+r"(b1), [x] "+r"(x), [wa] "+r"(wa),            \
+              [wb] "+r"(wb), [va] "=&r"(va), [vb] "=&r"(vb), [f] "=&r"(f), [xl] "=&r"(xl), [xh] "=&r"(xh)        \
+            : [end] "r"(end)                                                                                     \
+            : "cc", "memory")
+
+static void int8_pair(const int8_t *wa, const int8_t *wb, const uint32_t *x, uint32_t in_c, int32_t *acc) {
+    const uint32_t *const end = x + in_c;
+    int32_t a0 = acc[0], a1 = acc[1], b0 = acc[2], b1 = acc[3];
+    uint32_t va, vb, f, xl, xh;
+    /* eight channels a turn where they divide in_c: the loop's three instructions come every 32 MACs */
+    if (in_c % 8u == 0u) TA_PW_LOOP(TA_PW_GROUP(0, 8) TA_PW_GROUP(16, 24), 32);
+    else TA_PW_LOOP(TA_PW_GROUP(0, 8), 16);
+    acc[0] = a0; acc[1] = a1; acc[2] = b0; acc[3] = b1;
+}
+#undef TA_PW_GROUP
+#undef TA_PW_LOOP
+#else
+static void int8_pair(const int8_t *wa, const int8_t *wb, const uint32_t *x, uint32_t in_c, int32_t *acc) {
+    uint32_t g;
+    for (g = 0; g < in_c; g += 4u, x += 4u) {
+        const uint32_t va = load4(wa + g), vb = load4(wb + g);
+        const uint32_t ae = sxtb16_even(va), ao = sxtb16_odd(va), be = sxtb16_even(vb), bo = sxtb16_odd(vb);
+        acc[0] = smlad(ao, x[2], smlad(ae, x[0], acc[0])); acc[1] = smlad(ao, x[3], smlad(ae, x[1], acc[1]));
+        acc[2] = smlad(bo, x[2], smlad(be, x[0], acc[2])); acc[3] = smlad(bo, x[3], smlad(be, x[1], acc[3]));
+    }
+}
+#endif
+
+/* The four accumulators of int8_pair / packed_pair requantized (constants ra, rb) into channels oc, oc + 1 at
+ * pixels p, p + 1 (o: channel oc, pixel p). A macro, so that the accumulators stay in registers (GCC calls a
+ * function this size out of line). */
+#define TA_STORE_PAIR(ra, rb, acc, po2, o, plane)                                                                \
+    do {                                                                                                         \
+        if (po2) {                                                                                               \
+            (o)[0] = rq_apply_po2(ra, (acc)[0]); (o)[1] = rq_apply_po2(ra, (acc)[1]);                            \
+            (o)[plane] = rq_apply_po2(rb, (acc)[2]); (o)[(plane) + 1u] = rq_apply_po2(rb, (acc)[3]);             \
+        } else {                                                                                                 \
+            (o)[0] = rq_apply(ra, (acc)[0]); (o)[1] = rq_apply(ra, (acc)[1]);                                    \
+            (o)[plane] = rq_apply(rb, (acc)[2]); (o)[(plane) + 1u] = rq_apply(rb, (acc)[3]);                     \
+        }                                                                                                        \
+    } while (0)
+
+/* The paired kernels build the tiles of several pixel pairs at once, up to this many words on the stack (1 kB), so
+ * that each output channel pair reads its bias and requantization constants once for all of them. */
+#define TA_PW_TILE_WORDS 256u
+
+/* Pixels per block of tiles: an even number, at least 4 (in_c <= TA_PW_MAX_IC). */
+static size_t tile_block(uint32_t in_c) { return (size_t)(TA_PW_TILE_WORDS / in_c) * 2u; }
+
+/* The tiles of pixel pairs [p0, p1) (p1 - p0 even, at most tile_block) one after the other. */
+static void pointwise_tiles(const int8_t *in, size_t plane, uint32_t in_c, size_t p0, size_t p1, uint32_t *tile) {
+    size_t p;
+    for (p = p0; p < p1; p += 2u, tile += in_c) pointwise_tile(in, plane, in_c, p, tile);
 }
 
 /* One output channel (its weights w) over pixels [p0, p1) without SIMD: four pixels at a time, each weight load serving
@@ -587,9 +675,9 @@ static void pointwise_scalar(const ta_layer *l, const int8_t *w, const int8_t *i
 ta_status ta_pointwise_s8(const ta_layer *l, const int8_t *in_, size_t n_in, int8_t *out_, size_t n_out) {
     const int8_t *restrict in = in_;
     int8_t *restrict out = out_;
-    size_t plane, p, pairs_end;
+    size_t plane, p, p0, pairs_end, block;
     uint32_t oc, oc_pairs_end, in_c;
-    uint32_t tile[TA_PW_MAX_IC];
+    uint32_t tile[TA_PW_TILE_WORDS];
     int po2;
     TA_REQUIRE(l && in && out, TA_ERR_NULL);
     TA_REQUIRE(has_tables(l, 1), TA_ERR_NULL);
@@ -610,33 +698,21 @@ ta_status ta_pointwise_s8(const ta_layer *l, const int8_t *in_, size_t n_in, int
     oc_pairs_end = l->out_c & ~1u;
     /* two pixels x two output channels per inner loop: each loaded input pair serves two channels,
      * each weight pair two pixels; the zero point is already in the (folded) bias */
-    for (p = 0; p < pairs_end; p += 2u) {
-        pointwise_tile(in, plane, in_c, p, tile);
+    block = tile_block(in_c);
+    for (p0 = 0; p0 < pairs_end; p0 += block) {
+        const size_t p1 = p0 + block < pairs_end ? p0 + block : pairs_end;
+        pointwise_tiles(in, plane, in_c, p0, p1, tile);
         for (oc = 0; oc < oc_pairs_end; oc += 2u) {
-            const int8_t *wa = l->weight + (size_t)oc * in_c, *wb = wa + in_c;
+            const int8_t *wa = l->weight + (size_t)oc * in_c;
+            const rq_t ra = rq_of(l, oc), rb = rq_of(l, oc + 1u);
+            const int32_t ba = l->bias[oc], bb = l->bias[oc + 1u];
             const uint32_t *x = tile;
-            int32_t a0 = l->bias[oc], a1 = a0, b0 = l->bias[oc + 1u], b1 = b0;
-            uint32_t g;
-            for (g = 0; g < in_c; g += 4u, x += 4u) {
-                const uint32_t wva = load4(wa + g), wvb = load4(wb + g);
-                const uint32_t wa02 = sxtb16_even(wva), wa13 = sxtb16_odd(wva);
-                const uint32_t wb02 = sxtb16_even(wvb), wb13 = sxtb16_odd(wvb);
-                const uint32_t x0e = x[0], x0o = x[1], x1e = x[2], x1o = x[3];
-                a0 = smlad(wa02, x0e, a0); a0 = smlad(wa13, x0o, a0);
-                a1 = smlad(wa02, x1e, a1); a1 = smlad(wa13, x1o, a1);
-                b0 = smlad(wb02, x0e, b0); b0 = smlad(wb13, x0o, b0);
-                b1 = smlad(wb02, x1e, b1); b1 = smlad(wb13, x1o, b1);
-            }
-            {
-                const rq_t ra = rq_of(l, oc), rb = rq_of(l, oc + 1u);
-                int8_t *o = out + (size_t)oc * plane + p;
-                if (po2) {
-                    o[0] = rq_apply_po2(ra, a0); o[1] = rq_apply_po2(ra, a1);
-                    o[plane] = rq_apply_po2(rb, b0); o[plane + 1u] = rq_apply_po2(rb, b1);
-                } else {
-                    o[0] = rq_apply(ra, a0); o[1] = rq_apply(ra, a1);
-                    o[plane] = rq_apply(rb, b0); o[plane + 1u] = rq_apply(rb, b1);
-                }
+            int8_t *o = out + (size_t)oc * plane + p0;
+            for (p = p0; p < p1; p += 2u, x += in_c, o += 2) {
+                int32_t acc[4];
+                acc[0] = acc[1] = ba; acc[2] = acc[3] = bb;
+                int8_pair(wa, wa + in_c, x, in_c, acc);
+                TA_STORE_PAIR(ra, rb, acc, po2, o, plane);
             }
         }
     }
@@ -675,20 +751,20 @@ static void tile_sums(const uint32_t *tile, uint32_t in_c, int32_t *s0, int32_t 
     int32_t a = 0, b = 0;
     uint32_t g;
     for (g = 0; g < in_c; g += 4u, tile += 4u) {
-        a = smlad(tile[0], ones, a); a = smlad(tile[1], ones, a);
-        b = smlad(tile[2], ones, b); b = smlad(tile[3], ones, b);
+        a = smlad(tile[0], ones, a); a = smlad(tile[2], ones, a);
+        b = smlad(tile[1], ones, b); b = smlad(tile[3], ones, b);
     }
     *s0 = a; *s1 = b;
 }
 
 /* Two output channels (their alternating words w) over pixels p, p + 1 (tile x of in_c > 0 words): acc holds
  * a0, a1, b0, b1 and is accumulated into; `bits` is 4 (8 input channels a word) or 2 (16). Field j of a word
- * pair multiplies tile words t (pixel p) and t + 2 (pixel p + 1), t = 4 * (j / 2) + j % 2. */
+ * pair multiplies tile words 2j (pixel p) and 2j + 1 (pixel p + 1). */
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
 /* In assembly: 13 values are live in the loop, and GCC's scheduler spills some of them to the stack (50
- * instructions where 36 do). Per field: two tile loads, two ANDs (the shift is in the operand), four SMLADs. */
-#define TA_PK_FIELD(shift, t0, t2)                                                                               \
-    "ldr %[xl], [%[x], #" #t0 "]\n\tldr %[xh], [%[x], #" #t2 "]\n\t"                                             \
+ * instructions where 36 do). Per field: one LDRD of the tile, two ANDs (the shift is in the operand), four SMLADs. */
+#define TA_PK_FIELD(shift, t0)                                                                                   \
+    "ldrd %[xl], %[xh], [%[x], #" #t0 "]\n\t"                                                                    \
     "and %[f], %[m], %[va]" shift "\n\tsmlad %[a0], %[f], %[xl], %[a0]\n\tsmlad %[a1], %[f], %[xh], %[a1]\n\t"   \
     "and %[f], %[m], %[vb]" shift "\n\tsmlad %[b0], %[f], %[xl], %[b0]\n\tsmlad %[b1], %[f], %[xh], %[b1]\n\t"
 #define TA_PK_LOOP(fields, step)                                                                                 \
@@ -705,13 +781,13 @@ static void packed_pair(const uint32_t *w, const uint32_t *x, uint32_t in_c, uin
     uint32_t va, vb, f, xl, xh;
     if (bits == 4u) {
         const uint32_t mask = 0x000f000fu;
-        TA_PK_LOOP(TA_PK_FIELD("", 0, 8) TA_PK_FIELD(", lsr #4", 4, 12) TA_PK_FIELD(", lsr #8", 16, 24)
-                   TA_PK_FIELD(", lsr #12", 20, 28), 32);
+        TA_PK_LOOP(TA_PK_FIELD("", 0) TA_PK_FIELD(", lsr #4", 8) TA_PK_FIELD(", lsr #8", 16)
+                   TA_PK_FIELD(", lsr #12", 24), 32);
     } else {
         const uint32_t mask = 0x00030003u;
-        TA_PK_LOOP(TA_PK_FIELD("", 0, 8) TA_PK_FIELD(", lsr #2", 4, 12) TA_PK_FIELD(", lsr #4", 16, 24)
-                   TA_PK_FIELD(", lsr #6", 20, 28) TA_PK_FIELD(", lsr #8", 32, 40) TA_PK_FIELD(", lsr #10", 36, 44)
-                   TA_PK_FIELD(", lsr #12", 48, 56) TA_PK_FIELD(", lsr #14", 52, 60), 64);
+        TA_PK_LOOP(TA_PK_FIELD("", 0) TA_PK_FIELD(", lsr #2", 8) TA_PK_FIELD(", lsr #4", 16)
+                   TA_PK_FIELD(", lsr #6", 24) TA_PK_FIELD(", lsr #8", 32) TA_PK_FIELD(", lsr #10", 40)
+                   TA_PK_FIELD(", lsr #12", 48) TA_PK_FIELD(", lsr #14", 56), 64);
     }
     acc[0] = a0; acc[1] = a1; acc[2] = b0; acc[3] = b1;
 }
@@ -723,9 +799,9 @@ static void packed_pair(const uint32_t *w, const uint32_t *x, uint32_t in_c, uin
     uint32_t g, j;
     for (g = 0; g < in_c; g += 32u / bits, w += 2u, x += 32u / bits) {
         for (j = 0; j < fields; j++) {
-            const uint32_t t = 4u * (j / 2u) + j % 2u, fa = (w[0] >> (bits * j)) & mask2, fb = (w[1] >> (bits * j)) & mask2;
-            acc[0] = smlad(fa, x[t], acc[0]); acc[1] = smlad(fa, x[t + 2u], acc[1]);
-            acc[2] = smlad(fb, x[t], acc[2]); acc[3] = smlad(fb, x[t + 2u], acc[3]);
+            const uint32_t t = 2u * j, fa = (w[0] >> (bits * j)) & mask2, fb = (w[1] >> (bits * j)) & mask2;
+            acc[0] = smlad(fa, x[t], acc[0]); acc[1] = smlad(fa, x[t + 1u], acc[1]);
+            acc[2] = smlad(fb, x[t], acc[2]); acc[3] = smlad(fb, x[t + 1u], acc[3]);
         }
     }
 }
@@ -735,9 +811,9 @@ ta_status ta_pointwise_packed(const ta_layer *l, const uint32_t *packed, size_t 
                               const int8_t *in_, size_t n_in, int8_t *out_, size_t n_out) {
     const int8_t *restrict in = in_;
     int8_t *restrict out = out_;
-    size_t plane, p, pairs_end;
+    size_t plane, p, p0, pairs_end, block;
     uint32_t oc, oc_pairs_end, in_c, row_words;
-    uint32_t tile[TA_PW_MAX_IC];
+    uint32_t tile[TA_PW_TILE_WORDS];
     int8_t w[TA_PW_MAX_IC];
     int32_t offset;
     int po2;
@@ -764,26 +840,30 @@ ta_status ta_pointwise_packed(const ta_layer *l, const uint32_t *packed, size_t 
     offset = (int32_t)(1u << (bits - 1u));
     pairs_end = plane & ~(size_t)1u;
     oc_pairs_end = l->out_c & ~1u;
-    for (p = 0; p < pairs_end; p += 2u) {
-        int32_t s0, s1;
-        pointwise_tile(in, plane, in_c, p, tile);
-        tile_sums(tile, in_c, &s0, &s1);
-        s0 *= offset; s1 *= offset;
+    block = tile_block(in_c);
+    for (p0 = 0; p0 < pairs_end; p0 += block) {
+        const size_t p1 = p0 + block < pairs_end ? p0 + block : pairs_end;
+        /* the codes' offset times the sum of each pixel's inputs, taken off every accumulator; in_c >= 8 here,
+         * so a block holds at most TA_PW_TILE_WORDS / 4 pixels */
+        int32_t sums[TA_PW_TILE_WORDS / 4u];
+        const uint32_t *x = tile;
+        pointwise_tiles(in, plane, in_c, p0, p1, tile);
+        for (p = p0; p < p1; p += 2u, x += in_c) {
+            tile_sums(x, in_c, &sums[p - p0], &sums[p - p0 + 1u]);
+            sums[p - p0] *= offset; sums[p - p0 + 1u] *= offset;
+        }
         for (oc = 0; oc < oc_pairs_end; oc += 2u) {
             const uint32_t *wp = packed + (size_t)oc * row_words;
-            int32_t acc[4];
-            acc[0] = l->bias[oc] - s0; acc[1] = l->bias[oc] - s1; acc[2] = l->bias[oc + 1u] - s0; acc[3] = l->bias[oc + 1u] - s1;
-            packed_pair(wp, tile, in_c, bits, acc);
-            {
-                const rq_t ra = rq_of(l, oc), rb = rq_of(l, oc + 1u);
-                int8_t *o = out + (size_t)oc * plane + p;
-                if (po2) {
-                    o[0] = rq_apply_po2(ra, acc[0]); o[1] = rq_apply_po2(ra, acc[1]);
-                    o[plane] = rq_apply_po2(rb, acc[2]); o[plane + 1u] = rq_apply_po2(rb, acc[3]);
-                } else {
-                    o[0] = rq_apply(ra, acc[0]); o[1] = rq_apply(ra, acc[1]);
-                    o[plane] = rq_apply(rb, acc[2]); o[plane + 1u] = rq_apply(rb, acc[3]);
-                }
+            const rq_t ra = rq_of(l, oc), rb = rq_of(l, oc + 1u);
+            const int32_t ba = l->bias[oc], bb = l->bias[oc + 1u];
+            int8_t *o = out + (size_t)oc * plane + p0;
+            x = tile;
+            for (p = p0; p < p1; p += 2u, x += in_c, o += 2) {
+                const int32_t s0 = sums[p - p0], s1 = sums[p - p0 + 1u];
+                int32_t acc[4];
+                acc[0] = ba - s0; acc[1] = ba - s1; acc[2] = bb - s0; acc[3] = bb - s1;
+                packed_pair(wp, x, in_c, bits, acc);
+                TA_STORE_PAIR(ra, rb, acc, po2, o, plane);
             }
         }
     }
