@@ -39,6 +39,7 @@ def main(argv=None):
     p.add_argument('--max-front', type=int, default=4)
     p.add_argument('--space', default=None)
     p.add_argument('--workers', type=int, default=1)
+    p.add_argument('--per-tensor', action='store_true', help='one weight scale per tensor (default: per output channel)')
     p.add_argument('--out', default=None)
     a = p.parse_args(argv)
     out = Path(a.out or f'benchmarks/out/search-{a.data}')
@@ -46,7 +47,8 @@ def main(argv=None):
     log = logging.getLogger('tinyaudio'); log.addHandler(handler); log.setLevel(logging.INFO)
     start = time.perf_counter()
     s = search(a.data, out, Budget.parse(a.budget, a.clock), trials=a.trials, space=a.space, epochs=a.epochs,
-               final_epochs=a.final_epochs, max_front=a.max_front, workers=a.workers, split=SPLITS.get(a.data))
+               final_epochs=a.final_epochs, max_front=a.max_front, workers=a.workers, split=SPLITS.get(a.data),
+               per_channel=not a.per_tensor)
     seconds = time.perf_counter() - start
     front = pd.read_csv(out/'front.csv')
     trials = pd.read_csv(out/'trials.csv')
@@ -54,8 +56,9 @@ def main(argv=None):
           f"{s['duplicates']} repeated settings, {s['failed']} failed; {s['feasible']} within the budget ({s['budget']})")
     print(f"study wall time {study_hours(s['storage'], s['study']):.2f} h over all invocations (this one {seconds/60:.1f} min), "
           f"{os.cpu_count()} cores, {a.epochs} epochs per trial; the front retrained with the recipe's protocol")
-    print('\nthe front and the recipe, full protocol (accuracy: quantized, as deployed, on the validation speakers; '
-          'held-out test: speakers no trial saw):\n')
+    held_out = 'held-out test: speakers no trial saw' if a.data in SPLITS else 'no held-out split: the validation fold is all there is'
+    print(f"\nthe front and the recipe, full protocol (accuracy: quantized, as deployed, on the validation split; {held_out}; "
+          f"weights {'per tensor' if a.per_tensor else 'per output channel'}):\n")
     print((out/'front.md').read_text())
     recipe = front[front.role.str.contains('recipe')]
     if len(recipe):

@@ -125,6 +125,7 @@ def _add_search(p):
     p.add_argument('--qat-epochs', type=count, default=1, help='QAT epochs of a trial (default: %(default)s)')
     p.add_argument('--final-epochs', type=positive_int, help="epochs of the front's retraining (default: the recipe's)")
     p.add_argument('--final-qat-epochs', type=count, default=2, help="QAT epochs of the front's retraining (default: %(default)s)")
+    p.add_argument('--per-tensor', action='store_true', help='one weight scale per tensor (default: one per output channel)')
     p.add_argument('--max-front', type=count, default=5, help='front members retrained with the full protocol (default: %(default)s)')
     p.add_argument('--objective', choices=('pareto', 'accuracy'), default='pareto',
                    help='pareto: accuracy, flash and latency; accuracy: the most accurate within the budget, with Hyperband pruning')
@@ -299,7 +300,7 @@ def run_command(args) -> tuple[str, int]:
         from tinyaudio.search import search, Budget
         s = search(args.data, args.out, Budget.parse(args.budget, args.clock), trials=args.trials, storage=args.storage,
                    study_name=args.study_name, space=args.space, epochs=args.epochs, qat_epochs=args.qat_epochs,
-                   final_epochs=args.final_epochs, final_qat_epochs=args.final_qat_epochs, max_front=args.max_front,
+                   final_epochs=args.final_epochs, final_qat_epochs=args.final_qat_epochs, per_channel=not args.per_tensor, max_front=args.max_front,
                    objective=args.objective, sampler=args.sampler, workers=args.workers, ray_address=args.ray_address,
                    seed=args.seed, root=args.root, cpu=args.cpu,
                    split={**_split(args), **({'test_pct': args.test_pct} if args.test_pct is not None else {})} or None)

@@ -229,7 +229,7 @@ def measured_costs(run:Run, mcu:dict, exported:dict, clock_hz:float) -> dict:
                 train_seconds=info['float_report']['train_seconds'], c_network_exact=exported['c_network_exact'])
 
 def measure_point(path, data:str, point:dict, epochs:int, qat_epochs:int=1, clock_hz:float=80e6, root=None,
-                  seed:int=0, cpu:str='m4', cbs=None, quiet:bool=True, split:dict|None=None) -> dict:
+                  seed:int=0, cpu:str='m4', cbs=None, quiet:bool=True, split:dict|None=None, per_channel:bool=True) -> dict:
     "Train `point` of the space into the run folder `path`, quantize, export and measure it on the Cortex-M `cpu`."
     from tinyaudio.mcu import check_toolchain
     from tinyaudio.qat import check_bits
@@ -237,12 +237,12 @@ def measure_point(path, data:str, point:dict, epochs:int, qat_epochs:int=1, cloc
     changes, bits = point_changes(point)
     run = Run.train(path, data, root=root, seed=seed, quiet=quiet, epochs=epochs, cbs=cbs, split=split, cache=True,
                     **changes)
-    run.quantize(bits=check_bits(bits), epochs=qat_epochs, quiet=quiet)
+    run.quantize(bits=check_bits(bits), epochs=qat_epochs, per_channel=per_channel, quiet=quiet)
     exported = run.export()
     mcu = run.measure_mcu(cpu, clock_hz)
     measured = measured_costs(run, mcu, exported, clock_hz)
     layers = {name: {k: l[k] for k in ('op', 'macs', 'insns', 'cycles')} for name, l in mcu['layers'].items()}
-    run.update(search=dict(point=point, epochs=epochs, qat_epochs=qat_epochs, measured=measured, layers=layers))   # to refit COST_MODEL
+    run.update(search=dict(point=point, epochs=epochs, qat_epochs=qat_epochs, per_channel=per_channel, measured=measured, layers=layers))   # to refit COST_MODEL
     return measured
 
 # %% ../nbs/11a_search.ipynb #7329d85f
@@ -275,6 +275,7 @@ class SearchConfig:
     trials:int=20                  # trained trials to complete (all workers together)
     epochs:int=5                   # training epochs of a trial (the low fidelity)
     qat_epochs:int=1
+    per_channel:bool=True          # one weight scale per output channel (False: one per tensor)
     objective:str='pareto'         # 'pareto': accuracy, flash, latency; 'accuracy': accuracy alone, with Hyperband pruning
     sampler:str='tpe'              # 'tpe' or 'nsga2'
     estimate_slack:float=1.25      # train unless the estimate is over the budget by more than this factor
@@ -321,6 +322,12 @@ def open_study(cfg:SearchConfig, create:bool=True):
                                 sampler=make_sampler(cfg), pruner=make_pruner(cfg))
     if len(study.directions) != len(cfg.directions):
         raise ValueError(f"study {cfg.study_name!r} in {cfg.storage} was made with another objective; use another --study-name")
+    protocol = dict(epochs=cfg.epochs, qat_epochs=cfg.qat_epochs, per_channel=cfg.per_channel)
+    before = study.user_attrs.get('protocol')
+    if before is None and not study.trials: study.set_user_attr('protocol', protocol)
+    elif before is not None and before != protocol:   # trials trained another way would be ranked against these
+        raise ValueError(f"study {cfg.study_name!r} in {cfg.storage} was run with {before}, not {protocol}; "
+                         "use the same options to resume, or another --study-name")
     return study
 
 def suggest_point(trial, space:dict) -> dict:
@@ -365,7 +372,7 @@ def trial_objective(trial, cfg:SearchConfig):
     path = cfg.trial_dir(trial.number)
     if path.exists(): shutil.rmtree(path)   # a retried trial starts clean
     try: measured = measure_point(path, cfg.data, point, cfg.epochs, cfg.qat_epochs, cfg.budget.clock_hz, cfg.root, cfg.seed,
-                                  cfg.cpu, cbs, split=cfg.split)
+                                  cfg.cpu, cbs, split=cfg.split, per_channel=cfg.per_channel)
     except BaseException as e:   # pruned, failed or interrupted: no half-made run folder stays behind
         shutil.rmtree(path, ignore_errors=True)
         if isinstance(e, optuna.TrialPruned): trial.set_user_attr('pruned_by', 'hyperband')
@@ -453,10 +460,11 @@ def estimate_accuracy(results:pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame([row(*p) for p in pairs if len(done) and p[1] in done and p[2] in done])
 
 # %% ../nbs/11a_search.ipynb #ae96dcbb
-def _final_done(path:Path, epochs:int, qat_epochs:int) -> dict|None:
+def _final_done(path:Path, epochs:int, qat_epochs:int, per_channel:bool) -> dict|None:
     try: s = Run(path).info.get('search', {})
     except (AudioError, FileNotFoundError): return None
-    return s.get('measured') if (s.get('epochs'), s.get('qat_epochs')) == (epochs, qat_epochs) and Run(path).file('mcu').exists() else None
+    same = (s.get('epochs'), s.get('qat_epochs'), s.get('per_channel', False)) == (epochs, qat_epochs, per_channel)
+    return s.get('measured') if same and Run(path).file('mcu').exists() else None
 
 def held_out_accuracy(run:Run) -> float:
     "Clip accuracy of the deployed model on the run's 'test' split, which no trial saw (NaN when there is none, or it is the validation split)."
@@ -479,12 +487,12 @@ def retrain_front(cfg:SearchConfig, study, results:pd.DataFrame, final_epochs:in
     for number, role in todo:
         t = trials[number]
         path = Path(cfg.out)/'front'/f'trial-{number:04d}'
-        measured = _final_done(path, epochs, final_qat_epochs)
+        measured = _final_done(path, epochs, final_qat_epochs, cfg.per_channel)
         if measured is None:
             _log.info(f"{role}: retraining trial {number} ({t.user_attrs['label']}) for {epochs} epochs")
             if path.exists(): shutil.rmtree(path)
             measured = measure_point(path, cfg.data, t.params, epochs, final_qat_epochs, cfg.budget.clock_hz, cfg.root, cfg.seed,
-                                     cfg.cpu, split=cfg.split)
+                                     cfg.cpu, split=cfg.split, per_channel=cfg.per_channel)
         rows.append(dict(trial=number, role=role, label=t.user_attrs['label'], screen_accuracy=t.user_attrs['measured']['accuracy'],
                          **measured, held_out_accuracy=held_out_accuracy(Run(path)), meets_budget=not cfg.budget.excess(measured),
                          run=str(path)))
@@ -569,6 +577,7 @@ def search(data:str,                     # a recipe name, a folder of class fold
            qat_epochs:int=1,             # QAT epochs of a trial
            final_epochs:int|None=None,   # epochs of the front's retraining (default: the recipe's)
            final_qat_epochs:int=2,
+           per_channel:bool=True,        # one weight scale per output channel (False: one per tensor)
            max_front:int=5,              # front members retrained
            objective:str='pareto',       # 'pareto' or 'accuracy' (within the budget, Hyperband pruning)
            sampler:str='tpe',            # 'tpe' or 'nsga2'
@@ -589,7 +598,7 @@ def search(data:str,                     # a recipe name, a folder of class fold
     check_budget_reachable(data, the_space, budget, n_classes, estimate_slack)
     cfg = SearchConfig(data=data, out=str(out.resolve()), space=the_space, budget=budget, n_classes=n_classes,
                        storage=storage or f"sqlite:///{(out/'search.db').resolve()}", study_name=study_name or f'search-{Path(data).stem}',
-                       trials=trials, epochs=epochs, qat_epochs=qat_epochs, objective=objective, sampler=sampler,
+                       trials=trials, epochs=epochs, qat_epochs=qat_epochs, per_channel=per_channel, objective=objective, sampler=sampler,
                        estimate_slack=estimate_slack, root=None if root is None else str(root), split=split, seed=seed, cpu=cpu)
     study = open_study(cfg)
     recipe = recipe_point(data)

@@ -174,6 +174,8 @@ def odd_shapes_intmodel(H:int, W:int, oc:int, k, s, pad, q31:bool, seed:int=0):
     # padded unevenly; then 5 x 1 x 3 = 15 taps (three left over)
     L.append(conv('multi', 'conv2d', L[-1].out_shape, 5, (2, 3), (1, 2), (1, 1, 0, 2)))
     L.append(conv('multi3', 'conv2d', L[-1].out_shape, 4, (1, 3), (1, 1), (0, 1, 0, 1)))
+    # 4 x 1 x 3 = 12 taps, a multiple of 4: the tiled path (fields as pointwise tiles), odd out_c, padded, odd planes
+    L.append(conv('tiled', 'conv2d', L[-1].out_shape, 3, (1, 3), (1, 1), (0, 1, 0, 1)))
     n = int(np.prod(L[-1].out_shape))
     L.append(int_layer('flat', 'flatten', L[-1].out_shape, (n, 1, 1), in_zero_point=3, out_zero_point=3))
     L.append(random_dense(rng, 'fc', n, 4, 3, q31, logits=True))

@@ -118,7 +118,14 @@ static inline int8_t rq_apply(rq_t r, int32_t acc) {
 /* Largest |accumulator| that rq_apply_po2 takes: acc + round + 1 stays below 2^31. */
 #define TA_PO2_ACC_MAX (1L << 30)
 
-/* True when every channel takes the 32-bit power-of-two requantization: multiplier 1, divisor 1,
+/* What layer_po2 says of a layer whose clamp one saturating instruction does: [-128, 127], [0, 127], or 16 values
+ * wide (4-bit activations). */
+#define TA_PO2_S8 2
+#define TA_PO2_U7 3
+#define TA_PO2_W16 4
+
+/* Nonzero when every channel takes the 32-bit power-of-two requantization (TA_PO2_S8, TA_PO2_U7 or TA_PO2_W16 when
+ * its clamp is [-128, 127], [0, 127] or [lo, lo + 15], else 1): multiplier 1, divisor 1,
  * 1 <= shift <= 30, and no accumulator can exceed TA_PO2_ACC_MAX (|bias| plus in_c * k_h * k_w taps of
  * at most 128 * 255: weight times input less its zero point, the widest case). */
 static int layer_po2(const ta_layer *l) {
@@ -131,7 +138,10 @@ static int layer_po2(const ta_layer *l) {
         if (l->multiplier[o] != 1 || l->shift[o] < 1 || l->shift[o] > 30) return 0;
         if (mag > max_bias) max_bias = mag;
     }
-    return (uint64_t)max_bias + (uint64_t)taps * 128u * 255u <= (uint64_t)TA_PO2_ACC_MAX;
+    if ((uint64_t)max_bias + (uint64_t)taps * 128u * 255u > (uint64_t)TA_PO2_ACC_MAX) return 0;
+    if (l->act_max == 127 && l->act_min == -128) return TA_PO2_S8;
+    if (l->act_max == 127 && l->act_min == 0) return TA_PO2_U7;
+    return (int64_t)l->act_max - l->act_min == 15 ? TA_PO2_W16 : 1;
 }
 
 /* requantize_po2 in fewer instructions: floor((acc + 2^(s-1) - 1 + bit0(floor(acc / 2^s))) / 2^s) is acc / 2^s
@@ -142,6 +152,40 @@ static inline int8_t rq_apply_po2(rq_t r, int32_t acc) {
     q = q > r.hi ? r.hi : q;  /* two conditional moves where the nested form branched */
     q = q < r.lo ? r.lo : q;
     return (int8_t)q;
+}
+
+/* rq_apply_po2 for the layers whose clamp is the whole int8 range (layer_po2 says TA_PO2_S8: an unsigned activation
+ * stored less 128, after a ReLU or not) or [0, 127] (TA_PO2_U7: a signed one after a ReLU): constant bounds, which
+ * GCC and Clang turn into one SSAT or USAT. */
+static inline int8_t rq_apply_po2_s8(rq_t r, int32_t acc) {
+    int32_t q = ((acc + r.round + ((acc >> r.shift) & 1)) >> r.shift) + r.zp;
+#if defined(__ARM_FEATURE_SAT) && __ARM_FEATURE_SAT
+    __asm__("ssat %0, #8, %1" : "=r"(q) : "r"(q));  /* GCC does not find SSAT in the two-sided clamp */
+#else
+    q = q > 127 ? 127 : q;
+    q = q < -128 ? -128 : q;
+#endif
+    return (int8_t)q;
+}
+
+static inline int8_t rq_apply_po2_u7(rq_t r, int32_t acc) {
+    int32_t q = ((acc + r.round + ((acc >> r.shift) & 1)) >> r.shift) + r.zp;
+    q = q > 127 ? 127 : q;
+    q = q < 0 ? 0 : q;
+    return (int8_t)q;
+}
+
+/* TA_PO2_W16: the clamp [lo, lo + 15] is a signed 4-bit saturation about its middle, lo + 8. */
+static inline int8_t rq_apply_po2_w16(rq_t r, int32_t acc) {
+    const int32_t mid = r.lo + 8;
+    int32_t q = ((acc + r.round + ((acc >> r.shift) & 1)) >> r.shift) + (r.zp - mid);
+#if defined(__ARM_FEATURE_SAT) && __ARM_FEATURE_SAT
+    __asm__("ssat %0, #4, %1" : "=r"(q) : "r"(q));
+#else
+    q = q > 7 ? 7 : q;
+    q = q < -8 ? -8 : q;
+#endif
+    return (int8_t)(q + mid);
 }
 
 static inline int32_t requant_channel(const ta_layer *l, int32_t acc, uint32_t o) {
@@ -323,48 +367,98 @@ static int32_t weight_sum(const int8_t *w, size_t n) {
     return s;
 }
 
-/* Widest padded row of the 3x3 stride-1 depthwise path (three such rows live on the stack). */
+/* Widest padded row of the 3x3 stride-1 depthwise path, and the distance between its row slots. */
 #define TA_DW_MAX_ROW 128u
+/* Outputs of a row whose accumulators are made before any is requantized (an int32 each on the stack). */
+#define TA_DW_CHUNK 32u
 
-/* 3x3 depthwise, stride 1, one output per channel: two outputs per step from one unaligned word per
- * kernel row, r = (x0 x1 x2 x3): out0 = (x0, x2).(w0, w2) + x1 w1 and out1 = (x1, x3).(w0, w2) + x2 w1,
- * that is SMLAD + SMLABB and SMLAD + SMLATB. */
+/* The accumulators (bias included) of outputs [0, n) of a row, n even, from the three padded input rows at x,
+ * x + TA_DW_MAX_ROW and x + 2 * TA_DW_MAX_ROW; w: the channel's nine weights as lane pairs, (w0, w2) of rows 0, 1,
+ * 2, then (w1 of row 0, w1 of row 1) and (w1 of row 2, 0). Two outputs per step from one unaligned word per
+ * kernel row, v = (x0 x1 x2 x3): out0 = (x0, x2).(w0, w2) + x1 w1 and out1 = (x1, x3).(w0, w2) + x2 w1. */
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+/* In assembly: the five weight registers, the bias, two accumulators and the three pointers are 13 live values,
+ * which GCC spilled (75 instructions a step where 24 do). The odd bytes (x1, x3) replace v in place. */
+/* Out of line: inlined, the caller's values leave GCC too few registers for the 13 operands. */
+__attribute__((noinline)) static void dw3x3_row(const int8_t *x, const uint32_t *w, int32_t bias, uint32_t n, int32_t *acc) {
+    int32_t *const end = acc + n;
+    int32_t a0, a1;
+    uint32_t v, e;
+    /* volatile: its only result is the memory it writes, and GCC drops an asm whose outputs are unused */
+    __asm__ volatile("1:\n\t"
+            "ldr %[v], [%[x]], #2\n\tsxtb16 %[e], %[v]\n\tsxtb16 %[v], %[v], ror #8\n\t"
+            "smlad %[a0], %[e], %[w0], %[b]\n\tsmlabb %[a0], %[v], %[w1a], %[a0]\n\t"
+            "smlad %[a1], %[v], %[w0], %[b]\n\tsmlatb %[a1], %[e], %[w1a], %[a1]\n\t"
+            "ldr %[v], [%[x], %[row1]]\n\tsxtb16 %[e], %[v]\n\tsxtb16 %[v], %[v], ror #8\n\t"
+            "smlad %[a0], %[e], %[w3], %[a0]\n\tsmlabt %[a0], %[v], %[w1a], %[a0]\n\t"
+            "smlad %[a1], %[v], %[w3], %[a1]\n\tsmlatt %[a1], %[e], %[w1a], %[a1]\n\t"
+            "ldr %[v], [%[x], %[row2]]\n\tsxtb16 %[e], %[v]\n\tsxtb16 %[v], %[v], ror #8\n\t"
+            "smlad %[a0], %[e], %[w6], %[a0]\n\tsmlabb %[a0], %[v], %[w1b], %[a0]\n\t"
+            "smlad %[a1], %[v], %[w6], %[a1]\n\tsmlatb %[a1], %[e], %[w1b], %[a1]\n\t"
+            "strd %[a0], %[a1], [%[acc]], #8\n\tcmp %[acc], %[end]\n\tbne 1b\n\t"
+            : [a0] "=&r"(a0), [a1] "=&r"(a1), [v] "=&r"(v), [e] "=&r"(e), [x] "+r"(x), [acc] "+r"(acc)
+            : [w0] "r"(w[0]), [w3] "r"(w[1]), [w6] "r"(w[2]), [w1a] "r"(w[3]), [w1b] "r"(w[4]), [b] "r"(bias),
+              [end] "r"(end), [row1] "i"(TA_DW_MAX_ROW - 2u), [row2] "i"(2u * TA_DW_MAX_ROW - 2u)  /* x has moved on by 2 */
+            : "cc", "memory");
+}
+#else
+/* Plain C on cores without the DSP extension and on hosts (the same sums; n is even there too). */
+static void dw3x3_row(const int8_t *x, const uint32_t *w, int32_t bias, uint32_t n, int32_t *acc) {
+    const int32_t w0 = lane_lo(w[0]), w2 = lane_hi(w[0]), w3 = lane_lo(w[1]), w5 = lane_hi(w[1]), w6 = lane_lo(w[2]),
+                  w8 = lane_hi(w[2]), w1 = lane_lo(w[3]), w4 = lane_hi(w[3]), w7 = lane_lo(w[4]);
+    const int8_t *y = x + TA_DW_MAX_ROW, *z = y + TA_DW_MAX_ROW;
+    uint32_t i;
+    for (i = 0; i < n; i++)
+        acc[i] = bias + x[i] * w0 + x[i + 1u] * w1 + x[i + 2u] * w2 + y[i] * w3 + y[i + 1u] * w4 + y[i + 2u] * w5
+               + z[i] * w6 + z[i + 1u] * w7 + z[i + 2u] * w8;
+}
+#endif
+
+/* Input row iy of a plane into the row slot at dst and its twin three slots on (the zero point where iy is padding):
+ * the columns between the left and right padding only, whose zero points the caller wrote once per layer. */
+static void dw_fill_row(const ta_layer *l, const int8_t *plane_in, int32_t iy, uint32_t width, int8_t *dst) {
+    const uint32_t first = l->pad_l, n = first >= width ? 0u : (width - first < l->in_w ? width - first : l->in_w);
+    int8_t *a = dst + first, *b = a + 3u * TA_DW_MAX_ROW;
+    if (iy >= 0 && iy < (int32_t)l->in_h) {
+        memcpy(a, plane_in + (size_t)iy * l->in_w, n);
+        memcpy(b, plane_in + (size_t)iy * l->in_w, n);
+    } else {
+        memset(a, l->in_zp, n);
+        memset(b, l->in_zp, n);
+    }
+}
+
+/* 3x3 depthwise, stride 1, one output per channel (out_w + 3 <= TA_DW_MAX_ROW). Padded input row j goes to row slots
+ * j % 3 and j % 3 + 3, so the three rows of output row oy are always slots oy % 3, + 1, + 2: one pointer. Each row's
+ * accumulators are made in chunks (dw3x3_row), then requantized. */
 static void depthwise3x3_s1(const ta_layer *l, const int8_t *in, int8_t *out, int po2) {
-    const uint32_t out_w = l->out_w, width = out_w + 2u;
+    const uint32_t out_w = l->out_w, width = out_w + 2u, even_w = (out_w + 1u) & ~1u;
     const size_t in_plane = (size_t)l->in_h * l->in_w, out_plane = (size_t)l->out_h * out_w;
-    int8_t rows[3][TA_DW_MAX_ROW];
-    uint32_t c, oy, ox;
+    int8_t rows[6u * TA_DW_MAX_ROW];
+    int32_t acc[TA_DW_CHUNK];
+    uint32_t c, oy, ox, j;
+    memset(rows, l->in_zp, sizeof rows);  /* the padding columns, and the spare bytes an odd width's last step reads */
     for (c = 0; c < l->out_c; c++) {
         const int8_t *x = in + c * in_plane, *w = l->weight + (size_t)c * 9u;
         const int32_t bias = l->bias[c] - l->in_zp * weight_sum(w, 9u);
-        const uint32_t w02_0 = pack2(w[0], w[2]), w1_0 = pack2(w[1], 0), w02_1 = pack2(w[3], w[5]),
-                       w1_1 = pack2(w[4], 0), w02_2 = pack2(w[6], w[8]), w1_2 = pack2(w[7], 0);
+        const uint32_t wl[5] = { pack2(w[0], w[2]), pack2(w[3], w[5]), pack2(w[6], w[8]), pack2(w[1], w[4]), pack2(w[7], 0) };
         const rq_t rq = rq_of(l, c);
         int8_t *o = out + c * out_plane;
-        padded_row(l, x, -(int32_t)l->pad_t, width, rows[0]);
-        padded_row(l, x, 1 - (int32_t)l->pad_t, width, rows[1]);
+        for (j = 0; j < 2u; j++) dw_fill_row(l, x, (int32_t)j - (int32_t)l->pad_t, width, rows + j * TA_DW_MAX_ROW);
         for (oy = 0; oy < l->out_h; oy++, o += out_w) {
-            const int8_t *r0 = rows[oy % 3u], *r1 = rows[(oy + 1u) % 3u], *r2 = rows[(oy + 2u) % 3u];
-            padded_row(l, x, (int32_t)oy + 2 - (int32_t)l->pad_t, width, rows[(oy + 2u) % 3u]);
-            for (ox = 0; ox + 2u <= out_w; ox += 2u) {
-                int32_t a0 = bias, a1 = bias;
-                uint32_t v = load4(r0 + ox), e = sxtb16_even(v), d = sxtb16_odd(v);
-                a0 = smlad(e, w02_0, a0); a0 = smlabb(d, w1_0, a0);
-                a1 = smlad(d, w02_0, a1); a1 = smlatb(e, w1_0, a1);
-                v = load4(r1 + ox); e = sxtb16_even(v); d = sxtb16_odd(v);
-                a0 = smlad(e, w02_1, a0); a0 = smlabb(d, w1_1, a0);
-                a1 = smlad(d, w02_1, a1); a1 = smlatb(e, w1_1, a1);
-                v = load4(r2 + ox); e = sxtb16_even(v); d = sxtb16_odd(v);
-                a0 = smlad(e, w02_2, a0); a0 = smlabb(d, w1_2, a0);
-                a1 = smlad(d, w02_2, a1); a1 = smlatb(e, w1_2, a1);
-                if (po2) { o[ox] = rq_apply_po2(rq, a0); o[ox + 1u] = rq_apply_po2(rq, a1); }
-                else { o[ox] = rq_apply(rq, a0); o[ox + 1u] = rq_apply(rq, a1); }
-            }
-            if (ox < out_w) {  /* odd width: the last output alone */
-                int32_t acc = bias, k;
-                for (k = 0; k < 3; k++)
-                    acc += r0[ox + (uint32_t)k] * w[k] + r1[ox + (uint32_t)k] * w[3 + k] + r2[ox + (uint32_t)k] * w[6 + k];
-                o[ox] = rq_apply(rq, acc);
+            const uint32_t slot = (oy + 2u) % 3u;
+            const int8_t *r = rows + (oy % 3u) * TA_DW_MAX_ROW;
+            dw_fill_row(l, x, (int32_t)oy + 2 - (int32_t)l->pad_t, width, rows + slot * TA_DW_MAX_ROW);
+            for (ox = 0; ox < out_w; ox += TA_DW_CHUNK) {
+                /* an odd width's last step makes one accumulator too many, from the slot's spare bytes; it is not stored */
+                const uint32_t n = out_w - ox < TA_DW_CHUNK ? out_w - ox : TA_DW_CHUNK, n_even = ox + n == out_w ? even_w - ox : n;
+                uint32_t i;
+                dw3x3_row(r + ox, wl, bias, n_even, acc);
+                if (po2 == TA_PO2_S8) for (i = 0; i < n; i++) o[ox + i] = rq_apply_po2_s8(rq, acc[i]);
+                else if (po2 == TA_PO2_U7) for (i = 0; i < n; i++) o[ox + i] = rq_apply_po2_u7(rq, acc[i]);
+                else if (po2 == TA_PO2_W16) for (i = 0; i < n; i++) o[ox + i] = rq_apply_po2_w16(rq, acc[i]);
+                else if (po2) for (i = 0; i < n; i++) o[ox + i] = rq_apply_po2(rq, acc[i]);
+                else for (i = 0; i < n; i++) o[ox + i] = rq_apply(rq, acc[i]);
             }
         }
     }
@@ -519,11 +613,22 @@ static void conv_paired(const ta_layer *l, const int8_t *in, int8_t *out, int po
 }
 #endif
 
+#if TA_PAIRED_POINTWISE
+static int conv_tiled_fits(const ta_layer *l);
+static void conv_tiled(const ta_layer *l, const int8_t *in, int8_t *out, int po2);
+#endif
+
 ta_status ta_conv2d_s8(const ta_layer *l, const int8_t *in, size_t n_in, int8_t *out, size_t n_out) {
     TA_REQUIRE(l && in && out, TA_ERR_NULL);
     TA_REQUIRE(has_tables(l, 1), TA_ERR_NULL);
     TA_REQUIRE(numel_is(n_in, l->in_c, l->in_h, l->in_w), TA_ERR_SIZE);
     TA_REQUIRE(numel_is(n_out, l->out_c, l->out_h, l->out_w), TA_ERR_SIZE);
+#if TA_PAIRED_POINTWISE
+    if (conv_tiled_fits(l)) {
+        conv_tiled(l, in, out, layer_po2(l));
+        return TA_OK;
+    }
+#endif
     if (l->in_c == 1u && zp_is_storable(l) && l->k_w >= 1u && l->k_h >= 1u && l->s_w >= 1u) {
         /* bytes of a padded row: every column the outputs read, rounded up to whole groups of four taps */
         const uint32_t reach = (uint32_t)(l->out_w - 1u) * l->s_w + 4u * ((l->k_w + 3u) / 4u);
@@ -551,7 +656,7 @@ ta_status ta_depthwise_s8(const ta_layer *l, const int8_t *in, size_t n_in, int8
     TA_REQUIRE(l->in_c != 0u && l->out_c % l->in_c == 0u, TA_ERR_CONFIG);
     if (l->in_c == l->out_c && zp_is_storable(l) && l->k_h == 3u && l->k_w == 3u
         && l->s_h == 1u && l->s_w == 1u && l->pad_t <= 2u && l->pad_l <= 2u && l->out_w >= 1u
-        && (uint32_t)l->out_w + 2u <= TA_DW_MAX_ROW
+        && (uint32_t)l->out_w + 3u <= TA_DW_MAX_ROW
         && (uint32_t)l->out_w + 2u >= (uint32_t)l->pad_l + l->in_w && (uint32_t)l->out_h + 2u >= (uint32_t)l->pad_t + l->in_h) {
         depthwise3x3_s1(l, in, out, layer_po2(l));
         return TA_OK;
@@ -623,7 +728,16 @@ static void int8_pair(const int8_t *wa, const int8_t *wb, const uint32_t *x, uin
  * function this size out of line). */
 #define TA_STORE_PAIR(ra, rb, acc, po2, o, plane)                                                                \
     do {                                                                                                         \
-        if (po2) {                                                                                               \
+        if (po2 == TA_PO2_S8) {                                                                                  \
+            (o)[0] = rq_apply_po2_s8(ra, (acc)[0]); (o)[1] = rq_apply_po2_s8(ra, (acc)[1]);                      \
+            (o)[plane] = rq_apply_po2_s8(rb, (acc)[2]); (o)[(plane) + 1u] = rq_apply_po2_s8(rb, (acc)[3]);       \
+        } else if (po2 == TA_PO2_U7) {                                                                           \
+            (o)[0] = rq_apply_po2_u7(ra, (acc)[0]); (o)[1] = rq_apply_po2_u7(ra, (acc)[1]);                      \
+            (o)[plane] = rq_apply_po2_u7(rb, (acc)[2]); (o)[(plane) + 1u] = rq_apply_po2_u7(rb, (acc)[3]);       \
+        } else if (po2 == TA_PO2_W16) {                                                                          \
+            (o)[0] = rq_apply_po2_w16(ra, (acc)[0]); (o)[1] = rq_apply_po2_w16(ra, (acc)[1]);                    \
+            (o)[plane] = rq_apply_po2_w16(rb, (acc)[2]); (o)[(plane) + 1u] = rq_apply_po2_w16(rb, (acc)[3]);     \
+        } else if (po2) {                                                                                        \
             (o)[0] = rq_apply_po2(ra, (acc)[0]); (o)[1] = rq_apply_po2(ra, (acc)[1]);                            \
             (o)[plane] = rq_apply_po2(rb, (acc)[2]); (o)[(plane) + 1u] = rq_apply_po2(rb, (acc)[3]);             \
         } else {                                                                                                 \
@@ -643,6 +757,43 @@ static size_t tile_block(uint32_t in_c) { return (size_t)(TA_PW_TILE_WORDS / in_
 static void pointwise_tiles(const int8_t *in, size_t plane, uint32_t in_c, size_t p0, size_t p1, uint32_t *tile) {
     size_t p;
     for (p = p0; p < p1; p += 2u, tile += in_c) pointwise_tile(in, plane, in_c, p, tile);
+}
+
+/* What builds the tiles (in_c words per pixel pair) of output pixel pairs [p0, p1) of layer l. */
+typedef void (*ta_tiles_fn)(const ta_layer *l, const int8_t *in, size_t p0, size_t p1, uint32_t *tile);
+
+static void pointwise_layer_tiles(const ta_layer *l, const int8_t *in, size_t p0, size_t p1, uint32_t *tile) {
+    pointwise_tiles(in, (size_t)l->in_h * l->in_w, l->in_c, p0, p1, tile);
+}
+
+/* The paired kernel over the pixel pairs and channel pairs of an output of `plane` pixels, whose tiles hold `taps`
+ * values per pixel (in_c, or the receptive field of a convolution; a multiple of 4, at most TA_PW_MAX_IC) in the
+ * weights' order; the odd last pixel and channel are the caller's. Two pixels x two output channels per inner
+ * loop: each loaded input pair serves two channels, each weight pair two pixels. */
+static void paired_blocks(const ta_layer *l, const int8_t *in, int8_t *out, uint32_t taps, size_t plane, int po2,
+                          ta_tiles_fn tiles) {
+    const size_t pairs_end = plane & ~(size_t)1u, block = tile_block(taps);
+    const uint32_t oc_pairs_end = l->out_c & ~1u;
+    uint32_t tile[TA_PW_TILE_WORDS];
+    uint32_t oc;
+    size_t p, p0;
+    for (p0 = 0; p0 < pairs_end; p0 += block) {
+        const size_t p1 = p0 + block < pairs_end ? p0 + block : pairs_end;
+        tiles(l, in, p0, p1, tile);
+        for (oc = 0; oc < oc_pairs_end; oc += 2u) {
+            const int8_t *wa = l->weight + (size_t)oc * taps;
+            const rq_t ra = rq_of(l, oc), rb = rq_of(l, oc + 1u);
+            const int32_t ba = l->bias[oc], bb = l->bias[oc + 1u];
+            const uint32_t *x = tile;
+            int8_t *o = out + (size_t)oc * plane + p0;
+            for (p = p0; p < p1; p += 2u, x += taps, o += 2) {
+                int32_t acc[4];
+                acc[0] = acc[1] = ba; acc[2] = acc[3] = bb;
+                int8_pair(wa, wa + taps, x, taps, acc);
+                TA_STORE_PAIR(ra, rb, acc, po2, o, plane);
+            }
+        }
+    }
 }
 
 /* One output channel (its weights w) over pixels [p0, p1) without SIMD: four pixels at a time, each weight load serving
@@ -675,10 +826,8 @@ static void pointwise_scalar(const ta_layer *l, const int8_t *w, const int8_t *i
 ta_status ta_pointwise_s8(const ta_layer *l, const int8_t *in_, size_t n_in, int8_t *out_, size_t n_out) {
     const int8_t *restrict in = in_;
     int8_t *restrict out = out_;
-    size_t plane, p, p0, pairs_end, block;
+    size_t plane, pairs_end;
     uint32_t oc, oc_pairs_end, in_c;
-    uint32_t tile[TA_PW_TILE_WORDS];
-    int po2;
     TA_REQUIRE(l && in && out, TA_ERR_NULL);
     TA_REQUIRE(has_tables(l, 1), TA_ERR_NULL);
     TA_REQUIRE(numel_is(n_in, l->in_c, l->in_h, l->in_w), TA_ERR_SIZE);
@@ -693,33 +842,81 @@ ta_status ta_pointwise_s8(const ta_layer *l, const int8_t *in_, size_t n_in, int
         for (oc = 0; oc < l->out_c; oc++) pointwise_scalar(l, l->weight + (size_t)oc * in_c, in, out, oc, 0u, plane);
         return TA_OK;
     }
-    po2 = layer_po2(l);
     pairs_end = plane & ~(size_t)1u;
     oc_pairs_end = l->out_c & ~1u;
-    /* two pixels x two output channels per inner loop: each loaded input pair serves two channels,
-     * each weight pair two pixels; the zero point is already in the (folded) bias */
-    block = tile_block(in_c);
-    for (p0 = 0; p0 < pairs_end; p0 += block) {
-        const size_t p1 = p0 + block < pairs_end ? p0 + block : pairs_end;
-        pointwise_tiles(in, plane, in_c, p0, p1, tile);
-        for (oc = 0; oc < oc_pairs_end; oc += 2u) {
-            const int8_t *wa = l->weight + (size_t)oc * in_c;
-            const rq_t ra = rq_of(l, oc), rb = rq_of(l, oc + 1u);
-            const int32_t ba = l->bias[oc], bb = l->bias[oc + 1u];
-            const uint32_t *x = tile;
-            int8_t *o = out + (size_t)oc * plane + p0;
-            for (p = p0; p < p1; p += 2u, x += in_c, o += 2) {
-                int32_t acc[4];
-                acc[0] = acc[1] = ba; acc[2] = acc[3] = bb;
-                int8_pair(wa, wa + in_c, x, in_c, acc);
-                TA_STORE_PAIR(ra, rb, acc, po2, o, plane);
-            }
-        }
-    }
+    /* the zero point is already in the (folded) bias */
+    paired_blocks(l, in, out, in_c, plane, layer_po2(l), pointwise_layer_tiles);
     for (oc = 0; oc < oc_pairs_end; oc++) pointwise_scalar(l, l->weight + (size_t)oc * in_c, in, out, oc, pairs_end, plane);
     if (oc_pairs_end < l->out_c) pointwise_scalar(l, l->weight + (size_t)oc_pairs_end * in_c, in, out, oc_pairs_end, 0u, plane);
     return TA_OK;
 }
+
+#if TA_PAIRED_POINTWISE
+/* A convolution whose receptive field (in_c * k_h * k_w taps) is a multiple of 4 and at most TA_PW_MAX_IC runs as
+ * the paired pointwise kernel over its fields: each output pixel's field, less the zero point (0 in the padding),
+ * takes the place of a pixel's input channels, in the weights' order (channel, row, column). */
+static void conv_field(const ta_layer *l, const int8_t *in, size_t p, int16_t *f) {
+    const size_t plane = (size_t)l->in_h * l->in_w;
+    int32_t iy0, ky_lo, ky_hi, ix0, kx_lo, kx_hi, ky, kx;
+    uint32_t c;
+    tap_range((int32_t)(p / l->out_w), l->s_h, l->pad_t, l->k_h, l->in_h, &iy0, &ky_lo, &ky_hi);
+    tap_range((int32_t)(p % l->out_w), l->s_w, l->pad_l, l->k_w, l->in_w, &ix0, &kx_lo, &kx_hi);
+    for (c = 0; c < l->in_c; c++)
+        for (ky = 0; ky < (int32_t)l->k_h; ky++) {
+            if (ky < ky_lo || ky >= ky_hi) {
+                for (kx = 0; kx < (int32_t)l->k_w; kx++) *f++ = 0;
+                continue;
+            }
+            {   /* formed for rows inside the input only: no pointer outside the array */
+                const int8_t *xr = in + c * plane + (size_t)(iy0 + ky) * l->in_w + ix0;
+                for (kx = 0; kx < (int32_t)l->k_w; kx++)
+                    *f++ = (int16_t)(kx >= kx_lo && kx < kx_hi ? (int32_t)xr[kx] - l->in_zp : 0);
+            }
+        }
+}
+
+/* The tiles (pointwise_tile's layout) of the fields of output pixel pairs [p0, p1). */
+static void conv_tiles(const ta_layer *l, const int8_t *in, size_t p0, size_t p1, uint32_t *tile) {
+    const uint32_t taps = (uint32_t)l->in_c * l->k_h * l->k_w;
+    int16_t f[2u * TA_PW_MAX_IC];
+    const int16_t *g0 = f, *g1 = f + taps;
+    size_t p;
+    uint32_t g;
+    for (p = p0; p < p1; p += 2u, tile += taps) {
+        conv_field(l, in, p, f);
+        conv_field(l, in, p + 1u, f + taps);
+        for (g = 0; g < taps; g += 4u) {
+            tile[g] = pack2(g0[g], g0[g + 2u]); tile[g + 1u] = pack2(g1[g], g1[g + 2u]);
+            tile[g + 2u] = pack2(g0[g + 1u], g0[g + 3u]); tile[g + 3u] = pack2(g1[g + 1u], g1[g + 3u]);
+        }
+    }
+}
+
+/* Output pixel p of channel oc alone (the odd last pixel and channel of conv_tiled). */
+static int8_t conv_one(const ta_layer *l, const int8_t *in, uint32_t oc, size_t p) {
+    int32_t iy0, ky_lo, ky_hi;
+    tap_range((int32_t)(p / l->out_w), l->s_h, l->pad_t, l->k_h, l->in_h, &iy0, &ky_lo, &ky_hi);
+    return rq_apply(rq_of(l, oc), border_output(l, in, l->weight + (size_t)oc * l->in_c * l->k_h * l->k_w, 0u, l->in_c,
+                                                iy0, ky_lo, ky_hi, (uint32_t)(p % l->out_w), l->bias[oc]));
+}
+
+static int conv_tiled_fits(const ta_layer *l) {
+    const uint32_t taps = (uint32_t)l->in_c * l->k_h * l->k_w;
+    return taps != 0u && taps % 4u == 0u && taps <= TA_PW_MAX_IC && l->out_w >= 1u;
+}
+
+static void conv_tiled(const ta_layer *l, const int8_t *in, int8_t *out, int po2) {
+    const uint32_t taps = (uint32_t)l->in_c * l->k_h * l->k_w, oc_pairs_end = l->out_c & ~1u;
+    const size_t plane = (size_t)l->out_h * l->out_w, pairs_end = plane & ~(size_t)1u;
+    uint32_t oc;
+    size_t p;
+    paired_blocks(l, in, out, taps, plane, po2, conv_tiles);
+    for (oc = 0; oc < oc_pairs_end; oc++)
+        for (p = pairs_end; p < plane; p++) out[(size_t)oc * plane + p] = conv_one(l, in, oc, p);
+    if (oc_pairs_end < l->out_c)
+        for (p = 0; p < plane; p++) out[(size_t)oc_pairs_end * plane + p] = conv_one(l, in, oc_pairs_end, p);
+}
+#endif
 
 /* Sub-byte pointwise weights, read packed, as 32-bit words. A word holds 32 / bits consecutive input channels of
  * one output channel as unsigned codes w + 2^(bits - 1): field j (of 16 / bits) of the low half-word, bits
